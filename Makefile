@@ -1,0 +1,60 @@
+# Every target bootstraps its own virtual environment from the pinned requirements.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= $(REGION)
+# sam build runs pip for python3.11; the venv's comes first on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+PY_SOURCES := localcloud layers/common/domain_steward functions tests
+
+.PHONY: help venv lint typecheck validate build test pytest lock clean
+
+help:
+	@echo "make test     lint, type-check, validate and build the template, run every test"
+	@echo "make build    sam build (Python 3.11, no container)"
+	@echo "make lock     re-resolve requirements/dev.in into requirements/dev.txt"
+	@echo "make clean    remove build output and caches"
+
+venv: $(STAMP)
+
+$(STAMP): requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy localcloud layers/common/domain_steward tests
+	@for dir in functions/*/; do \
+		[ -f "$$dir/app.py" ] || continue; \
+		echo "mypy $$dir"; \
+		MYPYPATH=layers/common $(BIN)/mypy "$$dir" || exit 1; \
+	done
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint --region $(REGION)
+
+build: $(STAMP)
+	$(BIN)/sam build
+
+pytest: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test: lint typecheck validate build pytest
+
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet -r requirements/dev.in
+	.venv-lock/bin/python -m pip freeze --all --exclude pip --exclude setuptools --exclude wheel | sort -f > requirements/dev.txt
+	rm -rf .venv-lock
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,173 @@
+"""``LocalCloud``: moto, our SageMaker Studio and Identity Center emulation, a virtual clock, a call log,
+fault injection and the template harness, started and stopped together.
+
+    with LocalCloud() as cloud:
+        stack = cloud.deploy("template.yaml")
+        cloud.clock.advance(300)
+        sagemaker = cloud.client("sagemaker")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from moto import mock_aws
+
+from localcloud import sagemaker as studio
+from localcloud import ssoadmin
+from localcloud.calls import INTERCEPTOR, CallLog, Faults
+from localcloud.clock import VirtualClock, use_clock
+
+if TYPE_CHECKING:
+    from localcloud.harness.stack import Stack
+    from localcloud.sagemaker.latency import Latencies
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+
+# Faults are injected on purpose; a client that retries them silently would hide them from tests.
+# Code under test builds its own clients with its own retry configuration.
+_TEST_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
+
+_FAKE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+}
+
+
+class LocalCloud:
+    """One local AWS account and Region. Use as a context manager; everything is reset on entry."""
+
+    def __init__(
+        self,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT,
+        *,
+        start: datetime | None = None,
+        latencies: Latencies | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.clock = VirtualClock(start)
+        self.latencies = latencies
+        self.seed = seed
+        self.calls: CallLog = INTERCEPTOR.log
+        self.faults: Faults = INTERCEPTOR.faults
+        self.stack: Stack | None = None
+        self._mock: Any = None
+        self._saved_environment: dict[str, str | None] = {}
+        self._previous_clock: VirtualClock | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        environment = {
+            **_FAKE_ENVIRONMENT,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "MOTO_ACCOUNT_ID": self.account_id,
+        }
+        for key, value in environment.items():
+            self._saved_environment[key] = os.environ.get(key)
+            os.environ[key] = value
+        self._previous_clock = use_clock(self.clock)
+        INTERCEPTOR.install()
+        INTERCEPTOR.log.clear()
+        INTERCEPTOR.faults.clear()
+        studio.install(latencies=self.latencies, seed=self.seed)
+        ssoadmin.install()
+        from localcloud.harness import stepfunctions as sfn_engine
+
+        sfn_engine.install()
+        self._mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": False},
+                "core": {"reset_boto3_session": True},
+            }
+        )
+        self._mock.start()
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            self.stack.close()
+            self.stack = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        INTERCEPTOR.faults.clear()
+        if self._previous_clock is not None:
+            use_clock(self._previous_clock)
+            self._previous_clock = None
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_environment.clear()
+
+    # -- clients ---------------------------------------------------------------------------------
+
+    def client(self, service: str, *, retries: bool = False) -> Any:
+        """A boto3 client for ``service`` in this cloud's Region. Without ``retries`` faults surface at once."""
+        config = None if retries else _TEST_CLIENT_CONFIG
+        return boto3.client(service, region_name=self.region, config=config)  # type: ignore[call-overload]
+
+    # -- SageMaker Studio controls ---------------------------------------------------------------
+
+    def mark_user_active(self, domain_id: str, app_type: str, app_name: str, **owner: str) -> None:
+        """Record user activity in an app now (moves ``LastUserActivityTimestamp`` past the health check)."""
+        studio.controls.mark_user_active(self.account_id, self.region, domain_id, app_type, app_name, **owner)
+
+    def fail_app(self, domain_id: str, app_type: str, app_name: str, reason: str = "Injected failure", **owner: str) -> None:
+        """Put an app into ``Failed`` with ``reason``."""
+        studio.controls.fail_app(self.account_id, self.region, domain_id, app_type, app_name, reason, **owner)
+
+    # -- the deployed template -------------------------------------------------------------------
+
+    def deploy(self, template: str | Path, parameters: Mapping[str, str] | None = None) -> Stack:
+        """Create every resource of a SAM ``template`` on this cloud; functions run our handlers in-process."""
+        from localcloud.harness.stack import Stack
+
+        if self.stack is not None:
+            self.stack.close()
+        self.stack = Stack.deploy(self, Path(template), dict(parameters or {}))
+        return self.stack
+
+    def _deployed(self) -> Stack:
+        if self.stack is None:
+            raise RuntimeError("nothing is deployed: call cloud.deploy(template) first")
+        return self.stack
+
+    def put_events(self, entries: list[dict[str, Any]]) -> dict[str, Any]:
+        """``PutEvents`` routed through the deployed rules to their targets, as EventBridge would."""
+        return self._deployed().put_events(entries)
+
+    def run_schedule(self, logical_id: str) -> list[Any]:
+        """Fire the scheduled rule (or SAM ``Schedule`` event) ``logical_id`` now; returns its targets' results."""
+        return self._deployed().run_schedule(logical_id)
+
+    def start_execution(
+        self, logical_id: str, execution_input: Mapping[str, Any] | None = None, *, name: str | None = None
+    ) -> dict[str, Any]:
+        """Start the state machine ``logical_id`` and return ``DescribeExecution`` once it has finished."""
+        return self._deployed().start_execution(logical_id, dict(execution_input or {}), name=name)

@@ -1,0 +1,162 @@
+"""Checks data against botocore's service model, so the emulation answers in AWS's exact shapes.
+
+Used by the local cloud's own tests on every emulated response, and available to anyone who wants the
+same guarantee: ``watch_client(client)`` checks every response a boto3 client receives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+
+# botocore adds these to every parsed response; they are not part of any output shape.
+_ENVELOPE = {"ResponseMetadata"}
+
+
+@cache
+def service_model(service: str) -> ServiceModel:
+    session = botocore.session.get_session()
+    return session.get_service_model(service)
+
+
+def operation_model(service: str, operation: str) -> OperationModel:
+    return service_model(service).operation_model(operation)
+
+
+def _check(shape: Shape, value: Any, path: str, problems: list[str], allow_unknown: bool) -> None:
+    kind = shape.type_name
+    if isinstance(shape, StructureShape):
+        if not isinstance(value, Mapping):
+            problems.append(f"{path}: expected a structure, got {type(value).__name__}")
+            return
+        for name in shape.required_members:
+            if name not in value or value[name] is None:
+                problems.append(f"{path}.{name}: required member missing")
+        for name, member_value in value.items():
+            if name in _ENVELOPE and path == "$":
+                continue
+            if name not in shape.members:
+                if not allow_unknown:
+                    problems.append(f"{path}.{name}: not a member of {shape.name}")
+                continue
+            if member_value is not None:
+                _check(shape.members[name], member_value, f"{path}.{name}", problems, allow_unknown)
+    elif isinstance(shape, ListShape):
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected a list, got {type(value).__name__}")
+            return
+        _check_length(shape, len(value), path, problems)
+        for index, item in enumerate(value):
+            _check(shape.member, item, f"{path}[{index}]", problems, allow_unknown)
+    elif isinstance(shape, MapShape):
+        if not isinstance(value, Mapping):
+            problems.append(f"{path}: expected a map, got {type(value).__name__}")
+            return
+        for key, item in value.items():
+            _check(shape.key, key, f"{path}<key>", problems, allow_unknown)
+            _check(shape.value, item, f"{path}[{key!r}]", problems, allow_unknown)
+    elif kind == "string":
+        if not isinstance(value, str):
+            problems.append(f"{path}: expected a string, got {type(value).__name__}")
+            return
+        enum = getattr(shape, "enum", None)
+        if enum and value not in enum:
+            problems.append(f"{path}: {value!r} is not one of {sorted(enum)}")
+        _check_length(shape, len(value), path, problems)
+        pattern = shape.metadata.get("pattern")
+        if pattern and not _matches(pattern, value):
+            problems.append(f"{path}: {value!r} does not match {pattern}")
+    elif kind in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            problems.append(f"{path}: expected an integer, got {type(value).__name__}")
+            return
+        _check_range(shape, value, path, problems)
+    elif kind in ("float", "double"):
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            problems.append(f"{path}: expected a number, got {type(value).__name__}")
+            return
+        _check_range(shape, value, path, problems)
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            problems.append(f"{path}: expected a boolean, got {type(value).__name__}")
+    elif kind == "timestamp":
+        if not isinstance(value, datetime | int | float):
+            problems.append(f"{path}: expected a timestamp, got {type(value).__name__}")
+    elif kind == "blob":
+        if not isinstance(value, bytes | bytearray | str):
+            problems.append(f"{path}: expected a blob, got {type(value).__name__}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:  # a few model patterns use Java-only syntax; skip those rather than guess
+        return None
+
+
+def _matches(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is None or compiled.fullmatch(value) is not None or compiled.match(value) is not None
+
+
+def _check_length(shape: Shape, length: int, path: str, problems: list[str]) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and length < low:
+        problems.append(f"{path}: length {length} is below the minimum {low}")
+    if high is not None and length > high:
+        problems.append(f"{path}: length {length} is above the maximum {high}")
+
+
+def _check_range(shape: Shape, value: float, path: str, problems: list[str]) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and value < low:
+        problems.append(f"{path}: {value} is below the minimum {low}")
+    if high is not None and value > high:
+        problems.append(f"{path}: {value} is above the maximum {high}")
+
+
+def output_problems(service: str, operation: str, data: Mapping[str, Any], allow_unknown: bool = False) -> list[str]:
+    """Every way ``data`` departs from the output shape of ``service``'s ``operation`` (empty when it fits)."""
+    shape = operation_model(service, operation).output_shape
+    if shape is None:
+        extra = set(data) - _ENVELOPE
+        return [f"$: {operation} has no output, got {sorted(extra)}"] if extra else []
+    problems: list[str] = []
+    _check(shape, data, "$", problems, allow_unknown)
+    return problems
+
+
+def input_problems(service: str, operation: str, data: Mapping[str, Any]) -> list[str]:
+    """Every way ``data`` departs from the input shape (used to validate requests as AWS would)."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return []
+    problems: list[str] = []
+    _check(shape, data, "$", problems, allow_unknown=False)
+    return problems
+
+
+class ShapeMismatch(AssertionError):
+    pass
+
+
+def watch_client(client: Any) -> Any:
+    """Check every response ``client`` parses against its operation's output shape; raise on a mismatch."""
+    service = client.meta.service_model.service_name
+
+    def check(http_response: Any, parsed: dict[str, Any], model: OperationModel, **_: Any) -> None:
+        if "Error" in parsed:
+            return
+        problems = output_problems(service, model.name, parsed)
+        if problems:
+            raise ShapeMismatch(f"{service}.{model.name} answered outside its shape: " + "; ".join(problems))
+
+    client.meta.events.register(f"after-call.{client.meta.service_model.endpoint_prefix}", check)
+    return client
