@@ -34,7 +34,7 @@ DEFAULT_ACCOUNT = "123456789012"
 
 # Faults are injected on purpose; a client that retries them silently would hide them from tests.
 # Code under test builds its own clients with its own retry configuration.
-_TEST_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 1})
+_TEST_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 _FAKE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -138,7 +138,9 @@ class LocalCloud:
         """Record user activity in an app now (moves ``LastUserActivityTimestamp`` past the health check)."""
         studio.controls.mark_user_active(self.account_id, self.region, domain_id, app_type, app_name, **owner)
 
-    def fail_app(self, domain_id: str, app_type: str, app_name: str, reason: str = "Injected failure", **owner: str) -> None:
+    def fail_app(
+        self, domain_id: str, app_type: str, app_name: str, reason: str = "Injected failure", **owner: str
+    ) -> None:
         """Put an app into ``Failed`` with ``reason``."""
         studio.controls.fail_app(self.account_id, self.region, domain_id, app_type, app_name, reason, **owner)
 

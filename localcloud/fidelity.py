@@ -30,23 +30,8 @@ def operation_model(service: str, operation: str) -> OperationModel:
 
 
 def _check(shape: Shape, value: Any, path: str, problems: list[str], allow_unknown: bool) -> None:
-    kind = shape.type_name
     if isinstance(shape, StructureShape):
-        if not isinstance(value, Mapping):
-            problems.append(f"{path}: expected a structure, got {type(value).__name__}")
-            return
-        for name in shape.required_members:
-            if name not in value or value[name] is None:
-                problems.append(f"{path}.{name}: required member missing")
-        for name, member_value in value.items():
-            if name in _ENVELOPE and path == "$":
-                continue
-            if name not in shape.members:
-                if not allow_unknown:
-                    problems.append(f"{path}.{name}: not a member of {shape.name}")
-                continue
-            if member_value is not None:
-                _check(shape.members[name], member_value, f"{path}.{name}", problems, allow_unknown)
+        _check_structure(shape, value, path, problems, allow_unknown)
     elif isinstance(shape, ListShape):
         if not isinstance(value, list):
             problems.append(f"{path}: expected a list, got {type(value).__name__}")
@@ -61,36 +46,64 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str], allow_unkno
         for key, item in value.items():
             _check(shape.key, key, f"{path}<key>", problems, allow_unknown)
             _check(shape.value, item, f"{path}[{key!r}]", problems, allow_unknown)
-    elif kind == "string":
-        if not isinstance(value, str):
-            problems.append(f"{path}: expected a string, got {type(value).__name__}")
-            return
-        enum = getattr(shape, "enum", None)
-        if enum and value not in enum:
-            problems.append(f"{path}: {value!r} is not one of {sorted(enum)}")
-        _check_length(shape, len(value), path, problems)
-        pattern = shape.metadata.get("pattern")
-        if pattern and not _matches(pattern, value):
-            problems.append(f"{path}: {value!r} does not match {pattern}")
-    elif kind in ("integer", "long"):
-        if not isinstance(value, int) or isinstance(value, bool):
-            problems.append(f"{path}: expected an integer, got {type(value).__name__}")
-            return
+    elif shape.type_name == "string":
+        _check_string(shape, value, path, problems)
+    else:
+        _check_scalar(shape, value, path, problems)
+
+
+def _check_structure(shape: StructureShape, value: Any, path: str, problems: list[str], allow_unknown: bool) -> None:
+    if not isinstance(value, Mapping):
+        problems.append(f"{path}: expected a structure, got {type(value).__name__}")
+        return
+    for name in shape.required_members:
+        if value.get(name) is None:
+            problems.append(f"{path}.{name}: required member missing")
+    for name, member_value in value.items():
+        if name in _ENVELOPE and path == "$":
+            continue
+        if name not in shape.members:
+            if not allow_unknown:
+                problems.append(f"{path}.{name}: not a member of {shape.name}")
+        elif member_value is not None:
+            _check(shape.members[name], member_value, f"{path}.{name}", problems, allow_unknown)
+
+
+def _check_string(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
+    if not isinstance(value, str):
+        problems.append(f"{path}: expected a string, got {type(value).__name__}")
+        return
+    enum = getattr(shape, "enum", None)
+    if enum and value not in enum:
+        problems.append(f"{path}: {value!r} is not one of {sorted(enum)}")
+    _check_length(shape, len(value), path, problems)
+    pattern = shape.metadata.get("pattern")
+    if pattern and not _matches(pattern, value):
+        problems.append(f"{path}: {value!r} does not match {pattern}")
+
+
+# The Python types botocore parses each scalar into (and that our emulation must produce).
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+    "boolean": (bool,),
+    "timestamp": (datetime, int, float),
+    "blob": (bytes, bytearray, str),
+}
+
+
+def _check_scalar(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
+    kind = shape.type_name
+    expected = _SCALAR_TYPES.get(kind)
+    if expected is None:
+        return
+    numeric = kind in ("integer", "long", "float", "double")
+    if not isinstance(value, expected) or (numeric and isinstance(value, bool)):
+        problems.append(f"{path}: expected {kind}, got {type(value).__name__}")
+    elif numeric:
         _check_range(shape, value, path, problems)
-    elif kind in ("float", "double"):
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            problems.append(f"{path}: expected a number, got {type(value).__name__}")
-            return
-        _check_range(shape, value, path, problems)
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            problems.append(f"{path}: expected a boolean, got {type(value).__name__}")
-    elif kind == "timestamp":
-        if not isinstance(value, datetime | int | float):
-            problems.append(f"{path}: expected a timestamp, got {type(value).__name__}")
-    elif kind == "blob":
-        if not isinstance(value, bytes | bytearray | str):
-            problems.append(f"{path}: expected a blob, got {type(value).__name__}")
 
 
 @cache
@@ -103,7 +116,8 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 
 def _matches(pattern: str, value: str) -> bool:
     compiled = _compiled(pattern)
-    return compiled is None or compiled.fullmatch(value) is not None or compiled.match(value) is not None
+    # AWS validates with Java's Pattern.matches: the whole value must match.
+    return compiled is None or compiled.fullmatch(value) is not None
 
 
 def _check_length(shape: Shape, length: int, path: str, problems: list[str]) -> None:
@@ -151,7 +165,7 @@ def watch_client(client: Any) -> Any:
     """Check every response ``client`` parses against its operation's output shape; raise on a mismatch."""
     service = client.meta.service_model.service_name
 
-    def check(http_response: Any, parsed: dict[str, Any], model: OperationModel, **_: Any) -> None:
+    def check(parsed: dict[str, Any], model: OperationModel, **_: Any) -> None:
         if "Error" in parsed:
             return
         problems = output_problems(service, model.name, parsed)

@@ -1,16 +1,8 @@
-"""Test-wide setup: the layer's package is importable as it is in Lambda, and no test reaches AWS."""
+"""Test-wide setup: no test can reach AWS. (pyproject's pythonpath puts the layer on sys.path, as Lambda does.)"""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-LAYER = ROOT / "layers" / "common"
-if str(LAYER) not in sys.path:
-    sys.path.insert(0, str(LAYER))
 
 
 @pytest.fixture(autouse=True)

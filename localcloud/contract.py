@@ -1,0 +1,122 @@
+"""Contract checks on a translated template and its state machines: what `sam validate --lint` misses.
+
+cfn-lint does not look inside SAM resources, so these run on the CloudFormation that samtranslator
+produces (see :func:`localcloud.harness.template.translate`). Each check returns a list of problems,
+empty when the contract holds, so a test can show them all at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+# ${Name} placeholders that DefinitionSubstitutions fill; ${$.path} and ${!Literal} are not ours.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_.]+)\}")
+
+# Resource types whose policy documents grant permissions, and where the documents sit.
+_POLICY_DOCUMENTS: dict[str, tuple[str, ...]] = {
+    "AWS::IAM::Policy": ("PolicyDocument",),
+    "AWS::IAM::ManagedPolicy": ("PolicyDocument",),
+    "AWS::SQS::QueuePolicy": ("PolicyDocument",),
+    "AWS::SNS::TopicPolicy": ("PolicyDocument",),
+    "AWS::Events::EventBusPolicy": ("Statement",),
+}
+
+# AWS managed policies that grant everything (or everything in a service).
+_BROAD_MANAGED_POLICIES = re.compile(r"AdministratorAccess|PowerUserAccess|FullAccess")
+
+
+def lint_cloudformation(template: Mapping[str, Any], regions: list[str] | None = None) -> list[str]:
+    """cfn-lint's findings (errors and warnings) on a plain CloudFormation template."""
+    from cfnlint.api import lint
+
+    matches = lint(json.dumps(template), regions=regions or ["us-east-1"])
+    return [f"{m.rule.id} {'/'.join(str(p) for p in m.path)}: {m.message}" for m in matches]
+
+
+def asl_placeholders(definition_text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(definition_text))
+
+
+def lint_asl(path: Path) -> list[str]:
+    """statelint's findings on an ASL file, with each ``${Placeholder}`` standing in as an ARN."""
+    from statelint.linter import Linter
+
+    text = path.read_text()
+    filled = PLACEHOLDER.sub(lambda m: f"arn:aws:placeholder:us-east-1:123456789012:{m.group(1)}", text)
+    try:
+        json.loads(filled)
+    except json.JSONDecodeError as error:
+        return [f"{path.name}: not valid JSON: {error}"]
+    return [f"{path.name}: {problem}" for problem in Linter.validate(filled)]
+
+
+def state_machines(sam_template: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for logical_id, resource in (sam_template.get("Resources") or {}).items():
+        if resource.get("Type") == "AWS::Serverless::StateMachine":
+            yield logical_id, resource.get("Properties") or {}
+
+
+def substitution_problems(sam_template: Mapping[str, Any], template_dir: Path) -> list[str]:
+    """Every ``${…}`` in an ASL file needs a DefinitionSubstitutions entry, and every entry a use."""
+    problems: list[str] = []
+    for logical_id, properties in state_machines(sam_template):
+        uri = properties.get("DefinitionUri")
+        if not isinstance(uri, str):
+            problems.append(f"{logical_id}: DefinitionUri must name a local ASL file in statemachine/")
+            continue
+        used = asl_placeholders((template_dir / uri).read_text())
+        given = set((properties.get("DefinitionSubstitutions") or {}).keys())
+        problems += [f"{logical_id}: ${{{name}}} in {uri} has no substitution" for name in sorted(used - given)]
+        problems += [f"{logical_id}: substitution {name} is not used in {uri}" for name in sorted(given - used)]
+    return problems
+
+
+def _statements(document: Any) -> Iterator[Mapping[str, Any]]:
+    if isinstance(document, Mapping):
+        statements = document.get("Statement", document)
+        if isinstance(statements, Mapping):
+            yield statements
+        elif isinstance(statements, list):
+            yield from (s for s in statements if isinstance(s, Mapping))
+
+
+def _policy_documents(template: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        kind = resource.get("Type")
+        properties = resource.get("Properties") or {}
+        if kind == "AWS::IAM::Role":
+            for policy in properties.get("Policies") or []:
+                yield f"{logical_id}/{policy.get('PolicyName')}", policy.get("PolicyDocument")
+        elif kind in _POLICY_DOCUMENTS:
+            for key in _POLICY_DOCUMENTS[kind]:
+                yield logical_id, {"Statement": properties.get(key)} if key == "Statement" else properties.get(key)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_grants(template: Mapping[str, Any]) -> list[str]:
+    """Allow statements whose actions are not named one by one, and broad managed policies."""
+    problems: list[str] = []
+    for where, document in _policy_documents(template):
+        for statement in _statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            if "NotAction" in statement:
+                problems.append(f"{where}: NotAction grants every other action")
+            for action in _as_list(statement.get("Action")):
+                if isinstance(action, str) and "*" in action:
+                    problems.append(f"{where}: wildcard action {action!r}")
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if resource.get("Type") != "AWS::IAM::Role":
+            continue
+        for arn in (resource.get("Properties") or {}).get("ManagedPolicyArns") or []:
+            text = json.dumps(arn)  # may still be an intrinsic such as {"Fn::Sub": ...}
+            if _BROAD_MANAGED_POLICIES.search(text):
+                problems.append(f"{logical_id}: broad managed policy {text}")
+    return problems
