@@ -57,10 +57,18 @@ def sort_items(
 
 
 def paginate(
-    items: Sequence[T], max_results: int | None, next_token: str | None, query: Mapping[str, Any]
+    items: Sequence[T],
+    max_results: int | None,
+    next_token: str | None,
+    query: Mapping[str, Any],
+    default_limit: int | None = None,
 ) -> tuple[list[T], str | None]:
-    """One page of ``items`` and the token for the next one (None on the last page)."""
-    limit = check_max_results(max_results)
+    """One page of ``items`` and the token for the next one (None on the last page).
+
+    ``MaxResults`` is checked against the Studio lists' 1..100 unless ``default_limit`` is given (ListTags
+    has its own bounds, which the input-shape check enforces).
+    """
+    limit = check_max_results(max_results) if default_limit is None else (max_results or default_limit)
     offset = _decode(next_token, query) if next_token else 0
     page = list(items[offset : offset + limit])
     end = offset + limit

@@ -107,7 +107,11 @@ class Domain(Resource):
     single_sign_on_application_arn: str | None = None
     single_sign_on_managed_application_instance_id: str | None = None
     delete_home_file_system: bool = False  # RetentionPolicy.HomeEfsFileSystem == "Delete"
-    home_file_system_cleaned: bool = False
+    next_home_uid: int = 200001  # POSIX uids of profile and space home directories on the home EFS
+
+    def allocate_home_uid(self) -> str:
+        uid, self.next_home_uid = self.next_home_uid, self.next_home_uid + 1
+        return str(uid)
 
 
 @dataclass(eq=False)

@@ -52,6 +52,7 @@ def _import_isolated(module: str, paths: list[Path], attribute: str | None = Non
     # -I: isolated (no user site, no PYTHON* variables); -S: no site-packages, so the venv is invisible.
     return subprocess.run(
         [sys.executable, "-I", "-S", "-c", script],
+        check=False,
         capture_output=True,
         text=True,
         cwd=paths[0],
