@@ -85,6 +85,8 @@ class LocalCloud:
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
             "MOTO_ACCOUNT_ID": self.account_id,
+            # Thousands of default AMIs cost every start half a second; no Studio API needs them.
+            "MOTO_EC2_LOAD_DEFAULT_AMIS": os.environ.get("MOTO_EC2_LOAD_DEFAULT_AMIS", "false"),
         }
         for key, value in environment.items():
             self._saved_environment[key] = os.environ.get(key)

@@ -102,7 +102,7 @@ def _check_scalar(shape: Shape, value: Any, path: str, problems: list[str]) -> N
     numeric = kind in ("integer", "long", "float", "double")
     if not isinstance(value, expected) or (numeric and isinstance(value, bool)):
         problems.append(f"{path}: expected {kind}, got {type(value).__name__}")
-    elif numeric:
+    elif numeric and isinstance(value, int | float):
         _check_range(shape, value, path, problems)
 
 

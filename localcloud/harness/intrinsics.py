@@ -28,6 +28,7 @@ class Resolver:
 
     def __init__(
         self,
+        *,
         parameters: Mapping[str, Any],
         pseudo: Mapping[str, Any],
         mappings: Mapping[str, Any],
@@ -78,7 +79,7 @@ class Resolver:
             return self._names[name]
         return self._ref(str(name))
 
-    def _function(self, name: str, argument: Any) -> Any:  # noqa: C901, PLR0911, PLR0912 - one branch per function
+    def _function(self, name: str, argument: Any) -> Any:
         if name == "If":
             condition, when_true, when_false = argument
             return self.resolve(when_true if self.condition(condition) else when_false)

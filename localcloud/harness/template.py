@@ -88,7 +88,7 @@ _CfnLoader.add_constructor("!GetAtt", _construct_get_att)
 def load_template(path: Path) -> dict[str, Any]:
     """Read a JSON or YAML template (short-form tags become their long form)."""
     text = path.read_text(encoding="utf-8")
-    loaded = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    loaded = yaml.load(text, Loader=_CfnLoader)
     if not isinstance(loaded, dict) or "Resources" not in loaded:
         raise TemplateError(f"{path} is not a template: it has no Resources section")
     return loaded
@@ -211,7 +211,7 @@ def _load_definition(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.loads(text)
-    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_CfnLoader)
 
 
 def _localize_artifacts(template: dict[str, Any], base_dir: Path, artifacts: dict[str, Path]) -> None:
@@ -225,11 +225,19 @@ def _localize_artifacts(template: dict[str, Any], base_dir: Path, artifacts: dic
         if not isinstance(properties, dict):
             continue
         if kind == "AWS::Serverless::StateMachine" and _is_local(properties.get("DefinitionUri")):
-            # Inline the ASL so DefinitionSubstitutions resolve exactly as they do after `sam package`.
-            definition_path = (base_dir / properties.pop("DefinitionUri")).resolve()
+            definition_path = (base_dir / properties["DefinitionUri"]).resolve()
             if not definition_path.is_file():
                 raise TemplateError(f"{logical_id}: DefinitionUri {definition_path} does not exist")
-            properties["Definition"] = _load_definition(definition_path)
+            try:
+                definition = _load_definition(definition_path)
+            except (ValueError, yaml.YAMLError):
+                # Only valid once substituted (``"Seconds": ${Wait}``): CloudFormation substitutes the
+                # text of the S3 object, so keep it as one.
+                properties["DefinitionUri"] = _artifact_uri(base_dir, properties["DefinitionUri"], artifacts)
+                continue
+            # Inline the ASL so the translation is self-contained; substitutions still apply to its text.
+            del properties["DefinitionUri"]
+            properties["Definition"] = definition
             continue
         prop = _ARTIFACT_PROPERTIES.get(str(kind))
         if prop and _is_local(properties.get(prop)):
@@ -277,8 +285,11 @@ def _run_samtranslator(
     from samtranslator.utils.py27hash_fix import to_py27_compatible_template, undo_mark_unicode_str_in_template
 
     pseudo = pseudo_parameters(region, account_id, stack_name)
+    # The transform in CloudFormation knows only the Region and the partition; passing more would
+    # resolve pseudo parameters (AWS::StackName...) that CloudFormation resolves later, after the transform.
     parameter_values: dict[str, Any] = {
-        **{k: v for k, v in pseudo.items() if k != "AWS::NotificationARNs"},
+        "AWS::Region": pseudo["AWS::Region"],
+        "AWS::Partition": pseudo["AWS::Partition"],
         **{k: ",".join(v) if isinstance(v, list) else v for k, v in values.items()},
     }
     policies = get_bundled_managed_policy_map(pseudo["AWS::Partition"]) or {}
@@ -292,5 +303,8 @@ def _run_samtranslator(
     except InvalidDocumentException as error:
         causes = "; ".join(str(cause) for cause in error.causes)
         raise TemplateError(f"SAM translation failed: {causes}") from error
+    finally:
+        # Metrics go to a dummy publisher; publishing empties them, which silences a warning at exit.
+        translator.metrics.publish()
     result: dict[str, Any] = undo_mark_unicode_str_in_template(translated)
     return result

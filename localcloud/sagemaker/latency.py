@@ -48,12 +48,14 @@ class Latencies:
     def base(self, kind: Kind, change: Change) -> float:
         if kind == "app" and change == "update":
             raise ValueError("apps are never updated")
-        return float(getattr(self, f"{kind}_{change}"))
+        return float(self._durations()[f"{kind}_{change}"])
+
+    def _durations(self) -> dict[str, float]:
+        return {f.name: float(getattr(self, f.name)) for f in fields(self) if f.name != "jitter"}
 
     def longest(self) -> float:
         """An upper bound on any single change, jitter included: advance the clock by this to settle all."""
-        durations = [getattr(self, f.name) for f in fields(self) if f.name != "jitter"]
-        return max(durations) * (1 + self.jitter)
+        return max(self._durations().values()) * (1 + self.jitter)
 
 
 class LatencyModel:

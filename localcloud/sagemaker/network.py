@@ -68,7 +68,7 @@ def create_security_groups(account_id: str, region: str, domain_id: str, domain_
 
 
 def create_home_file_system(
-    account_id: str, region: str, domain_id: str, domain_arn: str, network: HomeNetwork, kms_key_id: str | None
+    account_id: str, region: str, domain_id: str, domain_arn: str, *, network: HomeNetwork, kms_key_id: str | None
 ) -> str:
     efs: Any = efs_backends[account_id][region]
     file_system = efs.create_file_system(

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.built
 
 
 @pytest.fixture(scope="module")
-def built_template() -> dict:
+def built_template() -> dict[str, Any]:
     path = BUILD / "template.yaml"
     if not path.is_file():
         pytest.fail(f"{path} is missing: run `make build` (or `make test`, which builds first)")
@@ -61,7 +62,7 @@ def _import_isolated(module: str, paths: list[Path], attribute: str | None = Non
     )
 
 
-def _layer_dirs(template: dict) -> dict[str, Path]:
+def _layer_dirs(template: dict[str, Any]) -> dict[str, Path]:
     return {
         logical_id: BUILD / resource["Properties"]["ContentUri"] / "python"
         for logical_id, resource in template["Resources"].items()
@@ -69,7 +70,7 @@ def _layer_dirs(template: dict) -> dict[str, Path]:
     }
 
 
-def _functions(template: dict) -> list[tuple[str, dict]]:
+def _functions(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [
         (logical_id, resource["Properties"])
         for logical_id, resource in template["Resources"].items()
@@ -97,7 +98,9 @@ def test_every_function_handler_imports_as_lambda_would(built_template, lambda_r
     layers = _layer_dirs(built_template)
     globals_ = (built_template.get("Globals") or {}).get("Function") or {}
     for logical_id, properties in _functions(built_template):
-        module, _, attribute = (properties.get("Handler") or globals_.get("Handler")).rpartition(".")
+        handler = properties.get("Handler") or globals_.get("Handler")
+        assert handler, f"{logical_id} names no Handler"
+        module, _, attribute = str(handler).rpartition(".")
         code = BUILD / properties["CodeUri"]
         layer_refs = properties.get("Layers", globals_.get("Layers", []))
         paths = [code, *(layers[ref["Ref"]] for ref in layer_refs if isinstance(ref, dict)), lambda_runtime]

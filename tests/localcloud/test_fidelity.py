@@ -46,8 +46,8 @@ def test_an_operation_without_output_accepts_only_the_envelope():
 def test_watch_client_raises_when_a_response_leaves_its_shape(monkeypatch):
     client = watch_client(boto3.client("sqs", region_name="us-east-1"))
     client.create_queue(QueueName="ok")  # moto's SQS answers in shape
-    import localcloud.fidelity as fidelity
+    from localcloud import fidelity
 
-    monkeypatch.setattr(fidelity, "output_problems", lambda *args, **kwargs: ["$.QueueUrl: injected"])
+    monkeypatch.setattr(fidelity, "output_problems", lambda *_, **__: ["$.QueueUrl: injected"])
     with pytest.raises(ShapeMismatch, match="injected"):
         client.create_queue(QueueName="checked")

@@ -26,7 +26,7 @@ def test_clients_default_to_the_functions_region_and_identity_center_can_live_el
 
 
 def test_clients_retry_adaptively():
-    retries = aws_clients.sagemaker().meta.config.retries
+    retries = aws_clients.sagemaker().meta.config.retries  # type: ignore[attr-defined]
     assert retries["mode"] == "adaptive"
     # botocore counts the first attempt too: 8 retries are 9 attempts.
     assert retries["total_max_attempts"] == 9

@@ -1,0 +1,107 @@
+"""moto's Step Functions interpreter, run on the virtual clock and naming errors as AWS does.
+
+* ``Wait`` states (``Seconds``, ``SecondsPath``, ``Timestamp``, ``TimestampPath``) and ``Retry``
+  intervals advance the active :class:`~localcloud.clock.VirtualClock` and return at once, so a
+  one-hour wait costs no real time and every emulated resource ages by that hour.
+* ``arn:aws:states:::aws-sdk:<service>:<action>`` task errors are named ``<Service>.<Code>Exception``
+  (``SageMaker.ResourceNotFoundException``) as AWS names them, rather than moto's lower-case form.
+* Lambda invocations run the real handlers (see :mod:`localcloud.harness.lambdas`).
+
+Executions run in moto's worker threads and share one clock: two executions waiting at the same time
+both advance it, so concurrent waits add up instead of overlapping.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from functools import cache
+from typing import Any
+
+from localcloud.clock import get_clock
+from localcloud.harness import lambdas
+
+
+class _VirtualTime:
+    """Stands in for the ``time`` module where the interpreter sleeps."""
+
+    def __getattr__(self, name: str) -> Any:
+        import time
+
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        if seconds > 0:
+            get_clock().advance(seconds)
+
+
+@cache
+def install() -> None:
+    """Patch moto's ASL interpreter once per process; safe to call again."""
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+        StateTaskServiceAwsSdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:  # noqa: ARG001 - moto calls it so
+        if wait_seconds > 0:
+            get_clock().advance(wait_seconds)
+
+    def timestamp_wait_seconds(self: Any, env: Any) -> int:
+        self.string.eval(env=env)
+        timestamp_str: str = env.stack.pop()
+        timestamp = self._from_timestamp_string(timestamp=timestamp_str)
+        if timestamp is None:
+            from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+                FailureEventException,
+            )
+
+            raise FailureEventException(self._create_failure_event(env, timestamp_str))
+        now = get_clock().now().astimezone(datetime.UTC).replace(tzinfo=None)
+        return int((timestamp - now).total_seconds())
+
+    def normalise_service_error_name(service_name: str) -> str:
+        return aws_service_error_prefix(service_name)
+
+    def normalise_exception_name(norm_service_name: str, ex: Exception) -> str:
+        response = getattr(ex, "response", None)
+        code = (response or {}).get("Error", {}).get("Code") or type(ex).__name__
+        code = str(code).rsplit("#", 1)[-1]
+        name = f"{norm_service_name}.{code}"
+        return name if name.endswith("Exception") else f"{name}Exception"
+
+    WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+    Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
+    retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]
+    StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(normalise_service_error_name)  # type: ignore[method-assign]
+    StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(normalise_exception_name)  # type: ignore[method-assign]
+    lambdas.install()
+
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+@cache
+def aws_service_error_prefix(service_name: str) -> str:
+    """The service part of an aws-sdk task error name: the Java SDK v2 client name (``SageMaker``, ``DynamoDb``).
+
+    AWS derives it from the service id in the API model, split into words and each word capitalised:
+    ``SageMaker`` -> ``SageMaker``, ``DynamoDB`` -> ``DynamoDb``, ``SFN`` -> ``Sfn``, ``EC2`` -> ``Ec2``.
+    """
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    session = botocore.session.get_session()
+    # Step Functions spells botocore's hyphenated names without the hyphen (ssoadmin for sso-admin).
+    names = {name.replace("-", ""): name for name in session.get_available_services()}
+    names["sfn"] = "stepfunctions"
+    boto_name = names.get(service_name.lower(), service_name.lower())
+    try:
+        service_id = str(session.get_service_model(boto_name).service_id)
+    except UnknownServiceError:
+        service_id = service_name
+    words = _WORD.findall(service_id)
+    return "".join(word[:1].upper() + word[1:].lower() for word in words)

@@ -1,0 +1,118 @@
+"""In-process Lambda: the real handler runs with its environment, layers and context."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from localcloud import LocalCloud
+from localcloud.harness import FunctionError, Stack
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "harness" / "template.yaml"
+
+
+@pytest.fixture
+def stack(cloud: LocalCloud) -> Stack:
+    return cloud.deploy(TEMPLATE)
+
+
+def test_the_handler_sees_its_resolved_environment_layer_and_context(stack: Stack):
+    result = stack.invoke("RecorderFunction", {"hello": "world"})
+
+    function_name = stack.physical_id("RecorderFunction")
+    assert result["greeting"] == "hello, harness"  # from the layer, with OWNER from a parameter default
+    assert result["stage"] == "test"  # Globals environment merged with the function's own
+    assert result["recipients"] == "ops;dev"  # Fn::Join over a CommaDelimitedList
+    assert result["prod_topic"] is None  # Fn::If to AWS::NoValue removes the variable
+    assert result["service"] == "harness-fixture"
+    assert result["function_name"] == function_name == result["env_function_name"]
+    assert result["memory"] == 256
+    assert 0 < result["remaining_ms"] <= 10_000  # the function's own Timeout, not the global one
+    assert result["arn"] == stack.attribute("RecorderFunction", "Arn")
+    assert result["event"] == {"hello": "world"}
+
+
+def test_environment_and_import_path_are_restored_after_the_call(stack: Stack):
+    path_before = list(sys.path)
+
+    stack.invoke("RecorderFunction", {})
+
+    assert sys.path == path_before
+    assert "STAGE" not in __import__("os").environ
+    assert "app" not in sys.modules
+    assert "helpers" not in sys.modules
+
+
+def test_functions_with_modules_of_the_same_name_do_not_share_them(cloud: LocalCloud, stack: Stack):
+    recorder = stack.invoke("RecorderFunction", {})
+    cloud.client("sqs").send_message(QueueUrl=stack.physical_id("WorkQueue"), MessageBody=json.dumps({"id": "1"}))
+    stack.drain()
+    again = stack.invoke("RecorderFunction", {})
+
+    assert recorder["module"] == again["module"] == "recorder"
+    item = cloud.client("dynamodb").get_item(TableName=stack.physical_id("RecordsTable"), Key={"pk": {"S": "work#1"}})[
+        "Item"
+    ]
+    assert item["by"]["S"] == "worker"
+
+
+def test_module_state_survives_between_invocations_like_a_warm_environment(stack: Stack):
+    first = stack.invoke("TaskFunction", {"execution": "e1"})
+    second = stack.invoke("TaskFunction", {"execution": "e1"})
+
+    assert (first["attempts"], second["attempts"]) == (1, 2)
+
+
+def test_boto3_invoke_runs_the_real_handler(cloud: LocalCloud, stack: Stack):
+    response = cloud.client("lambda").invoke(
+        FunctionName=stack.physical_id("TaskFunction"), Payload=json.dumps({"execution": "x"})
+    )
+
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"attempts": 1, "function": stack.physical_id("TaskFunction")}
+
+
+def test_a_handler_error_is_a_lambda_function_error(cloud: LocalCloud, stack: Stack):
+    response = cloud.client("lambda").invoke(
+        FunctionName=stack.attribute("TaskFunction", "Arn"), Payload=json.dumps({"execution": "y", "failures": 1})
+    )
+
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload["errorType"] == "DomainBusyError"
+    assert payload["errorMessage"] == "busy on attempt 1"
+    assert payload["stackTrace"]
+
+
+def test_invoke_raises_the_error_lambda_would_report(stack: Stack):
+    with pytest.raises(FunctionError) as caught:
+        stack.invoke("RecorderFunction", {"explode": True})
+
+    assert caught.value.error_type == "ValueError"
+    assert caught.value.payload["errorMessage"] == "asked to explode"
+
+
+def test_functions_are_real_lambda_functions_in_moto(cloud: LocalCloud, stack: Stack):
+    configuration = cloud.client("lambda").get_function(FunctionName=stack.physical_id("RecorderFunction"))[
+        "Configuration"
+    ]
+
+    assert configuration["Handler"] == "app.handler"
+    assert configuration["Runtime"] == "python3.11"
+    assert configuration["Timeout"] == 10
+    assert configuration["Environment"]["Variables"]["OWNER"] == "harness"
+    assert [layer["Arn"] for layer in configuration["Layers"]] == [stack.outputs["CommonLayerArn"]]
+    assert configuration["Role"] == stack.attribute("RecorderFunctionRole", "Arn")
+
+
+def test_closing_the_stack_stops_running_local_code(cloud: LocalCloud, stack: Stack):
+    name = stack.physical_id("TaskFunction")
+    stack.close()
+
+    response = cloud.client("lambda").invoke(FunctionName=name, Payload=json.dumps({"execution": "z"}))
+
+    # moto's own simple backend answers again: it echoes the payload.
+    assert json.loads(response["Payload"].read()) == {"execution": "z"}
