@@ -9,7 +9,8 @@ export AWS_DEFAULT_REGION ?= $(REGION)
 # sam build runs pip for python3.11; the venv's comes first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-PY_SOURCES := localcloud layers/common/domain_steward functions tests
+# functions/ appears with the first handler; wildcard keeps the tools from failing on a missing folder.
+PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions tests)
 
 .PHONY: help venv lint typecheck validate build test pytest lock clean
 
