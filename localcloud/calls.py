@@ -191,9 +191,9 @@ def _request_params(response: BaseResponse) -> dict[str, Any]:
 
 
 def _service_name(response: BaseResponse) -> str:
-    name = getattr(response, "service_name", None)
-    if name:
-        return str(name)
+    """The name boto3 knows the service by (``lambda``, not moto's ``awslambda``)."""
+    if getattr(response, "service_name", None):
+        return response.boto3_service_name
     return re.sub(r"^moto\.([a-z0-9]+)\..*$", r"\1", type(response).__module__)
 
 

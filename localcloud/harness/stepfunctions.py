@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
 from functools import cache
 from typing import Any
 
@@ -36,6 +37,29 @@ class _VirtualTime:
             get_clock().advance(seconds)
 
 
+class _SharedClients:
+    """Stands in for ``boto3`` where the interpreter makes its clients: one client per service and endpoint.
+
+    moto builds a new boto3 client for every ``aws-sdk`` and Lambda task; loading the service model each
+    time costs more than the call itself, and made a thousand-item Map take most of a minute.
+    """
+
+    def __init__(self) -> None:
+        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, *, service_name: str, region_name: str, endpoint_url: str | None = None, **kwargs: Any) -> Any:
+        import boto3
+
+        key = (service_name, region_name, endpoint_url)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = boto3.client(  # type: ignore[call-overload]
+                    service_name=service_name, region_name=region_name, endpoint_url=endpoint_url, **kwargs
+                )
+            return self._clients[key]
+
+
 @cache
 def install() -> None:
     """Patch moto's ASL interpreter once per process; safe to call again."""
@@ -45,6 +69,7 @@ def install() -> None:
     )
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.asl.utils import boto_client
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:  # noqa: ARG001 - moto calls it so
         if wait_seconds > 0:
@@ -76,6 +101,7 @@ def install() -> None:
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
     retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]
+    boto_client.boto3 = _SharedClients()  # type: ignore[attr-defined,assignment]
     StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(normalise_service_error_name)  # type: ignore[method-assign]
     StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(normalise_exception_name)  # type: ignore[method-assign]
     lambdas.install()
