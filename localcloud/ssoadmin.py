@@ -169,6 +169,23 @@ def _principal(params: dict[str, Any]) -> tuple[str, str]:
     return principal_type, principal_id
 
 
+def _assignment_target(params: dict[str, Any]) -> tuple[Application, tuple[str, str]]:
+    """The application and principal an assignment request names (call under ``_lock``).
+
+    The required members are checked first, then the application, then the principal type."""
+    _require(params, "ApplicationArn", "PrincipalId", "PrincipalType")
+    return _application(params["ApplicationArn"]), _principal(params)
+
+
+def _check_assigned(application: Application, principal: tuple[str, str]) -> None:
+    if principal not in application.assignments:
+        raise ResourceNotFoundException(f"Principal {principal[1]} is not assigned to application {application.arn}.")
+
+
+def _assignment(application_arn: str, principal: tuple[str, str]) -> dict[str, Any]:
+    return {"ApplicationArn": application_arn, "PrincipalType": principal[0], "PrincipalId": principal[1]}
+
+
 def _check_principal_exists(application: Application, principal_type: str, principal_id: str) -> None:
     backend: Any = identitystore_backends[application.account_id][application.region]
     store = backend.identity_stores.get(application.identity_store_id)
@@ -211,10 +228,8 @@ def _listing(key: str, items: list[dict[str, Any]], next_token: str | None) -> s
 
 def create_application_assignment(self: SSOAdminResponse) -> str:
     params = _params(self)
-    _require(params, "ApplicationArn", "PrincipalId", "PrincipalType")
     with _lock:
-        application = _application(params["ApplicationArn"])
-        principal = _principal(params)
+        application, principal = _assignment_target(params)
         _check_principal_exists(application, *principal)
         application.assignments.setdefault(principal, None)
     return "{}"
@@ -222,29 +237,19 @@ def create_application_assignment(self: SSOAdminResponse) -> str:
 
 def delete_application_assignment(self: SSOAdminResponse) -> str:
     params = _params(self)
-    _require(params, "ApplicationArn", "PrincipalId", "PrincipalType")
     with _lock:
-        application = _application(params["ApplicationArn"])
-        principal = _principal(params)
-        if principal not in application.assignments:
-            raise ResourceNotFoundException(
-                f"Principal {principal[1]} is not assigned to application {application.arn}."
-            )
+        application, principal = _assignment_target(params)
+        _check_assigned(application, principal)
         del application.assignments[principal]
     return "{}"
 
 
 def describe_application_assignment(self: SSOAdminResponse) -> str:
     params = _params(self)
-    _require(params, "ApplicationArn", "PrincipalId", "PrincipalType")
     with _lock:
-        application = _application(params["ApplicationArn"])
-        principal = _principal(params)
-        if principal not in application.assignments:
-            raise ResourceNotFoundException(
-                f"Principal {principal[1]} is not assigned to application {application.arn}."
-            )
-    return json.dumps({"ApplicationArn": application.arn, "PrincipalType": principal[0], "PrincipalId": principal[1]})
+        application, principal = _assignment_target(params)
+        _check_assigned(application, principal)
+    return json.dumps(_assignment(application.arn, principal))
 
 
 def list_application_assignments(self: SSOAdminResponse) -> str:
@@ -252,10 +257,7 @@ def list_application_assignments(self: SSOAdminResponse) -> str:
     _require(params, "ApplicationArn")
     with _lock:
         application = _application(params["ApplicationArn"])
-        items = [
-            {"ApplicationArn": application.arn, "PrincipalType": kind, "PrincipalId": principal_id}
-            for kind, principal_id in application.assignments
-        ]
+        items = [_assignment(application.arn, principal) for principal in application.assignments]
     page, next_token = _page(items, params, application.arn)
     return _listing("ApplicationAssignments", page, next_token)
 
@@ -267,7 +269,7 @@ def list_application_assignments_for_principal(self: SSOAdminResponse) -> str:
     only = (params.get("Filter") or {}).get("ApplicationArn")
     with _lock:
         items = [
-            {"ApplicationArn": application.arn, "PrincipalType": principal[0], "PrincipalId": principal[1]}
+            _assignment(application.arn, principal)
             for application in _state.applications.values()
             if application.instance_arn == params["InstanceArn"]
             and principal in application.assignments

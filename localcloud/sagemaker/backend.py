@@ -11,9 +11,9 @@ copes with the real service.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import botocore.session
 from botocore.model import StructureShape
@@ -23,6 +23,7 @@ from localcloud import ssoadmin
 from localcloud.clock import get_clock
 from localcloud.fidelity import input_problems
 from localcloud.sagemaker import network
+from localcloud.sagemaker.latency import Kind
 from localcloud.sagemaker.listing import paginate, sort_items
 from localcloud.sagemaker.models import (
     DELETED_APP_RETENTION,
@@ -53,6 +54,9 @@ MAX_TAGS = 50
 _USABLE = frozenset({"InService", "Updating"})
 # Apps in these states no longer hold their owner (AWS-FACTS §2: "non-failed apps give ResourceInUse").
 _FINISHED_APP = frozenset({"Failed", "Deleted"})
+
+# The resources that live in a domain under a name: they are looked up, listed, updated and deleted alike.
+_Child = TypeVar("_Child", UserProfile, Space)
 
 _UPDATE_DOMAIN_OPTIONS = (
     "AppSecurityGroupManagement",
@@ -123,6 +127,90 @@ class StudioBackend:
     def _draw(self, kind: Any, change: Any) -> float:
         return self.store.latency.draw(kind, change)
 
+    # ====================================================================== lifecycle rules shared by
+    # domains, user profiles and spaces (apps follow their own: see create_app and delete_app)
+
+    def _pending(self, kind: Kind, now: datetime) -> Timeline:
+        """A new resource's timeline: Pending now, InService once its creation latency has passed."""
+        timeline = Timeline(now, "Pending")
+        timeline.plan(now, (self._draw(kind, "create"), "InService"))
+        return timeline
+
+    @staticmethod
+    def _check_usable(resource: Resource, now: datetime, label: str) -> None:
+        """An owner accepts new children only while InService or Updating (``label`` names it in the error)."""
+        status = resource.status(now)
+        if status not in _USABLE:
+            what = f"{label} [{resource.arn}]" if label else f"[{resource.arn}]"
+            raise ResourceInUseException(f"{what} is in {status} status.")
+
+    @staticmethod
+    def _check_updatable(resource: Resource, now: datetime, label: str) -> None:
+        status = resource.status(now)
+        if status != "InService":
+            raise ResourceInUseException(f"{label} [{resource.arn}] is in {status} status and cannot be updated.")
+
+    def _plan_update(self, resource: Resource, kind: Kind, now: datetime) -> None:
+        resource.timeline.plan(now, (0.0, "Updating"), (self._draw(kind, "update"), "InService"))
+
+    @staticmethod
+    def _check_not_deleting(resource: Resource, now: datetime, label: str) -> None:
+        if resource.status(now) == "Deleting":
+            raise ResourceInUseException(f"{label} [{resource.arn}] is already being deleted.")
+
+    def _holds_apps(self, domain_id: str, owner: tuple[OwnerKind, str], now: datetime) -> bool:
+        """Whether ``owner`` (kind, lower-case name) still has apps that are neither Failed nor Deleted."""
+        return any(app.status(now) not in _FINISHED_APP for app in self.store.apps_of(domain_id, owner, now))
+
+    def _plan_delete(self, resource: Resource, kind: Kind, now: datetime) -> float:
+        """Deleting now, gone once the deletion latency has passed; returns that latency."""
+        duration = self._draw(kind, "delete")
+        resource.timeline.plan(now, (0.0, "Deleting"), (duration, GONE))
+        return duration
+
+    def _child(
+        self,
+        domain_id: str,
+        name: str,
+        find: Callable[[str, str, datetime], _Child | None],
+        kind: str,
+        arn_prefix: str,
+    ) -> _Child:
+        """A profile or space of a domain that exists (ResourceNotFound for the domain first, then the child)."""
+        self._domain(domain_id)
+        child = find(domain_id, name, self.now)
+        if child is None:
+            raise _not_found(kind, self.store.arn(f"{arn_prefix}/{domain_id}/{name}"))
+        return child
+
+    def _list_children(
+        self,
+        params: Mapping[str, Any],
+        operation: str,
+        name_contains: str,
+        children: Callable[[str, datetime], list[_Child]],
+        now: datetime,
+    ) -> tuple[list[_Child], str | None]:
+        """ListUserProfiles and ListSpaces: filter by domain and name, sort, and return one page and its token."""
+        contains = (params.get(name_contains) or "").lower()
+        items = [
+            child
+            for domain_id in self._domains_for(params.get("DomainIdEquals"))
+            for child in children(domain_id, now)
+            if contains in child.name.lower()
+        ]
+        ordered = sort_items(
+            items,
+            params.get("SortBy"),
+            params.get("SortOrder"),
+            {
+                "CreationTime": lambda c: (c.created, c.sequence),
+                "LastModifiedTime": lambda c: (c.last_modified(now), c.sequence),
+            },
+        )
+        query = {k: params.get(k) for k in ("DomainIdEquals", name_contains, "SortBy", "SortOrder")}
+        return paginate(ordered, params.get("MaxResults"), params.get("NextToken"), {"op": operation, **query})
+
     # ====================================================================== domains
 
     def _domain(self, domain_id: str) -> Domain:
@@ -133,10 +221,8 @@ class StudioBackend:
 
     def _usable_domain(self, domain_id: str) -> Domain:
         domain = self._domain(domain_id)
-        status = domain.status(self.now)
-        if status not in _USABLE:
-            # Undocumented; a child of a domain that is not ready is a conflict, not a bad request.
-            raise ResourceInUseException(f"Domain [{domain.arn}] is in {status} status.")
+        # Undocumented; a child of a domain that is not ready is a conflict, not a bad request.
+        self._check_usable(domain, self.now, "Domain")
         return domain
 
     def create_domain(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +237,7 @@ class StudioBackend:
 
         domain_id = store.new_domain_id()
         arn = store.arn(f"domain/{domain_id}")
-        timeline = Timeline(now, "Pending")
-        timeline.plan(now, (self._draw("domain", "create"), "InService"))
+        timeline = self._pending("domain", now)
         domain = Domain(
             arn=arn,
             created=now,
@@ -249,9 +334,7 @@ class StudioBackend:
         _validate_input("UpdateDomain", params)
         domain = self._domain(params["DomainId"])
         now, store = self.now, self.store
-        status = domain.status(now)
-        if status != "InService":
-            raise ResourceInUseException(f"Domain [{domain.arn}] is in {status} status and cannot be updated.")
+        self._check_updatable(domain, now, "Domain")
         new_subnets = [s for s in params.get("SubnetIds") or [] if s not in domain.subnet_ids]
         if new_subnets:
             network.validate(store.account_id, store.region, domain.vpc_id, new_subnets)
@@ -278,30 +361,27 @@ class StudioBackend:
                     outbound_security_group_id=domain.outbound_security_group_id,
                 )
                 network.add_mount_targets(store.account_id, store.region, home, new_subnets)
-        domain.timeline.plan(now, (0.0, "Updating"), (self._draw("domain", "update"), "InService"))
+        self._plan_update(domain, "domain", now)
         return {"DomainArn": domain.arn}
 
     def delete_domain(self, params: dict[str, Any]) -> None:
         _validate_input("DeleteDomain", params)
         domain = self._domain(params["DomainId"])
         now, store = self.now, self.store
-        if domain.status(now) == "Deleting":
-            # Undocumented; a second delete of a domain on its way out is a conflict.
-            raise ResourceInUseException(f"Domain [{domain.arn}] is already being deleted.")
+        # Undocumented; a second delete of a domain on its way out is a conflict.
+        self._check_not_deleting(domain, now, "Domain")
         domain_id = domain.domain_id
         if store.domain_profiles(domain_id, now) or store.domain_spaces(domain_id, now):
             raise ResourceInUseException(
                 f"Unable to delete Domain [{domain.arn}] because UserProfile(s) or Space(s) are associated with it."
             )
-        shared_apps = store.apps_of(domain_id, ("user", DOMAIN_SHARED), now)
-        if any(app.status(now) not in _FINISHED_APP for app in shared_apps):
+        if self._holds_apps(domain_id, ("user", DOMAIN_SHARED), now):
             raise ResourceInUseException(
                 f"Unable to delete Domain [{domain.arn}] because App(s) of {DOMAIN_SHARED} are associated with it."
             )
         policy = (params.get("RetentionPolicy") or {}).get("HomeEfsFileSystem", "Retain")
         domain.delete_home_file_system = policy == "Delete"
-        duration = self._draw("domain", "delete")
-        domain.timeline.plan(now, (0.0, "Deleting"), (duration, GONE))
+        duration = self._plan_delete(domain, "domain", now)
         store.at(now + timedelta(seconds=duration), lambda: self._domain_gone(domain))
         store.settle(now)
 
@@ -316,11 +396,7 @@ class StudioBackend:
     # ====================================================================== user profiles
 
     def _profile(self, domain_id: str, name: str) -> UserProfile:
-        self._domain(domain_id)
-        profile = self.store.profile(domain_id, name, self.now)
-        if profile is None:
-            raise _not_found("UserProfile", self.store.arn(f"user-profile/{domain_id}/{name}"))
-        return profile
+        return self._child(domain_id, name, self.store.profile, "UserProfile", "user-profile")
 
     def create_user_profile(self, params: dict[str, Any]) -> dict[str, Any]:
         _validate_input("CreateUserProfile", params)
@@ -348,8 +424,7 @@ class StudioBackend:
             raise ResourceInUseException(
                 f"Identity Center user '{value}' already has user profile [{other.arn}] in domain {domain.domain_id}."
             )
-        timeline = Timeline(now, "Pending")
-        timeline.plan(now, (self._draw("user_profile", "create"), "InService"))
+        timeline = self._pending("user_profile", now)
         profile = UserProfile(
             arn=arn,
             created=now,
@@ -395,26 +470,9 @@ class StudioBackend:
 
     def list_user_profiles(self, params: dict[str, Any]) -> dict[str, Any]:
         _validate_input("ListUserProfiles", params)
-        now, store = self.now, self.store
-        contains = (params.get("UserProfileNameContains") or "").lower()
-        profiles = [
-            profile
-            for domain_id in self._domains_for(params.get("DomainIdEquals"))
-            for profile in store.domain_profiles(domain_id, now)
-            if contains in profile.name.lower()
-        ]
-        ordered = sort_items(
-            profiles,
-            params.get("SortBy"),
-            params.get("SortOrder"),
-            {
-                "CreationTime": lambda p: (p.created, p.sequence),
-                "LastModifiedTime": lambda p: (p.last_modified(now), p.sequence),
-            },
-        )
-        query = {k: params.get(k) for k in ("DomainIdEquals", "UserProfileNameContains", "SortBy", "SortOrder")}
-        page, token = paginate(
-            ordered, params.get("MaxResults"), params.get("NextToken"), {"op": "ListUserProfiles", **query}
+        now = self.now
+        page, token = self._list_children(
+            params, "ListUserProfiles", "UserProfileNameContains", self.store.domain_profiles, now
         )
         details = [
             {
@@ -432,21 +490,17 @@ class StudioBackend:
         _validate_input("UpdateUserProfile", params)
         profile = self._profile(params["DomainId"], params["UserProfileName"])
         now = self.now
-        status = profile.status(now)
-        if status != "InService":
-            raise ResourceInUseException(f"User profile [{profile.arn}] is in {status} status and cannot be updated.")
+        self._check_updatable(profile, now, "User profile")
         profile.user_settings = _merge(profile.user_settings, params.get("UserSettings"))
-        profile.timeline.plan(now, (0.0, "Updating"), (self._draw("user_profile", "update"), "InService"))
+        self._plan_update(profile, "user_profile", now)
         return {"UserProfileArn": profile.arn}
 
     def delete_user_profile(self, params: dict[str, Any]) -> None:
         _validate_input("DeleteUserProfile", params)
         profile = self._profile(params["DomainId"], params["UserProfileName"])
         now, store = self.now, self.store
-        if profile.status(now) == "Deleting":
-            raise ResourceInUseException(f"User profile [{profile.arn}] is already being deleted.")
-        apps = store.apps_of(profile.domain_id, ("user", profile.name.lower()), now)
-        if any(app.status(now) not in _FINISHED_APP for app in apps):
+        self._check_not_deleting(profile, now, "User profile")
+        if self._holds_apps(profile.domain_id, ("user", profile.name.lower()), now):
             # The wording AWS uses (aws/amazon-sagemaker-feedback#113).
             raise ResourceInUseException(
                 f"Unable to delete UserProfile [{profile.arn}] because App(s) are associated with it."
@@ -457,16 +511,12 @@ class StudioBackend:
             raise ResourceInUseException(
                 f"Unable to delete UserProfile [{profile.arn}] because Space(s) are associated with it."
             )
-        profile.timeline.plan(now, (0.0, "Deleting"), (self._draw("user_profile", "delete"), GONE))
+        self._plan_delete(profile, "user_profile", now)
 
     # ====================================================================== spaces
 
     def _space(self, domain_id: str, name: str) -> Space:
-        self._domain(domain_id)
-        space = self.store.space(domain_id, name, self.now)
-        if space is None:
-            raise _not_found("Space", self.store.arn(f"space/{domain_id}/{name}"))
-        return space
+        return self._child(domain_id, name, self.store.space, "Space", "space")
 
     def create_space(self, params: dict[str, Any]) -> dict[str, Any]:
         _validate_input("CreateSpace", params)
@@ -483,12 +533,9 @@ class StudioBackend:
             raise ValidationError("OwnershipSettings.OwnerUserProfileName is required for a Private space.")
         if owner:
             owner_profile = self._profile(domain.domain_id, owner)
-            owner_status = owner_profile.status(now)
-            if owner_status not in _USABLE:
-                raise ResourceInUseException(f"User profile [{owner_profile.arn}] is in {owner_status} status.")
+            self._check_usable(owner_profile, now, "User profile")
             owner = owner_profile.name
-        timeline = Timeline(now, "Pending")
-        timeline.plan(now, (self._draw("space", "create"), "InService"))
+        timeline = self._pending("space", now)
         space = Space(
             arn=arn,
             created=now,
@@ -531,27 +578,8 @@ class StudioBackend:
 
     def list_spaces(self, params: dict[str, Any]) -> dict[str, Any]:
         _validate_input("ListSpaces", params)
-        now, store = self.now, self.store
-        contains = (params.get("SpaceNameContains") or "").lower()
-        spaces = [
-            space
-            for domain_id in self._domains_for(params.get("DomainIdEquals"))
-            for space in store.domain_spaces(domain_id, now)
-            if contains in space.name.lower()
-        ]
-        ordered = sort_items(
-            spaces,
-            params.get("SortBy"),
-            params.get("SortOrder"),
-            {
-                "CreationTime": lambda s: (s.created, s.sequence),
-                "LastModifiedTime": lambda s: (s.last_modified(now), s.sequence),
-            },
-        )
-        query = {k: params.get(k) for k in ("DomainIdEquals", "SpaceNameContains", "SortBy", "SortOrder")}
-        page, token = paginate(
-            ordered, params.get("MaxResults"), params.get("NextToken"), {"op": "ListSpaces", **query}
-        )
+        now = self.now
+        page, token = self._list_children(params, "ListSpaces", "SpaceNameContains", self.store.domain_spaces, now)
         return {"Spaces": [self._space_summary(s, now) for s in page], **({"NextToken": token} if token else {})}
 
     @staticmethod
@@ -580,25 +608,21 @@ class StudioBackend:
         _validate_input("UpdateSpace", params)
         space = self._space(params["DomainId"], params["SpaceName"])
         now = self.now
-        status = space.status(now)
-        if status != "InService":
-            raise ResourceInUseException(f"Space [{space.arn}] is in {status} status and cannot be updated.")
+        self._check_updatable(space, now, "Space")
         space.space_settings = _merge(space.space_settings, params.get("SpaceSettings"))
         if params.get("SpaceDisplayName") is not None:
             space.display_name = params["SpaceDisplayName"]
-        space.timeline.plan(now, (0.0, "Updating"), (self._draw("space", "update"), "InService"))
+        self._plan_update(space, "space", now)
         return {"SpaceArn": space.arn}
 
     def delete_space(self, params: dict[str, Any]) -> None:
         _validate_input("DeleteSpace", params)
         space = self._space(params["DomainId"], params["SpaceName"])
-        now, store = self.now, self.store
-        if space.status(now) == "Deleting":
-            raise ResourceInUseException(f"Space [{space.arn}] is already being deleted.")
-        apps = store.apps_of(space.domain_id, ("space", space.name.lower()), now)
-        if any(app.status(now) not in _FINISHED_APP for app in apps):
+        now = self.now
+        self._check_not_deleting(space, now, "Space")
+        if self._holds_apps(space.domain_id, ("space", space.name.lower()), now):
             raise ResourceInUseException(f"Unable to delete Space [{space.arn}] because App(s) are associated with it.")
-        space.timeline.plan(now, (0.0, "Deleting"), (self._draw("space", "delete"), GONE))
+        self._plan_delete(space, "space", now)
 
     # ====================================================================== apps
 
@@ -650,9 +674,7 @@ class StudioBackend:
             # domain-shared needs no profile record; if one was created by that name, it is the owner.
             owner_record = self._profile(domain.domain_id, owner_name)
         if owner_record is not None:
-            owner_status = owner_record.status(now)
-            if owner_status not in _USABLE:
-                raise ResourceInUseException(f"[{owner_record.arn}] is in {owner_status} status.")
+            self._check_usable(owner_record, now, "")
             owner_name = owner_record.name
 
         arn = self._app_arn(domain.domain_id, owner_name, app_type, name)
@@ -660,9 +682,7 @@ class StudioBackend:
         if existing is not None and existing.status(now) not in _FINISHED_APP:
             raise ResourceInUseException(f"App [{arn}] already exists.")
 
-        duration = self._draw("app", "create")
-        timeline = Timeline(now, "Pending")
-        timeline.plan(now, (duration, "InService"))
+        timeline = self._pending("app", now)
         # Profile and space tags propagate to the apps launched from them (AWS-FACTS §4); the app's own win.
         inherited = owner_record.tags if owner_record is not None else []
         app = App(

@@ -11,6 +11,8 @@ Owners are given as keywords: ``user_profile_name=...`` or ``space_name=...`` (e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from localcloud.clock import get_clock
@@ -50,6 +52,27 @@ def _find(
     return app
 
 
+@contextmanager
+def _locked_app(
+    account_id: str,
+    region: str,
+    domain_id: str,
+    app_type: str,
+    app_name: str,
+    *,
+    user_profile_name: str | None,
+    space_name: str | None,
+) -> Iterator[tuple[App, datetime]]:
+    """The app (LookupError if there is none) and the current virtual time, with the store locked."""
+    store = get_store(account_id, region)
+    now = get_clock().now()
+    with store.lock:
+        app = _find(
+            store, domain_id, app_type, app_name, user_profile_name=user_profile_name, space_name=space_name, now=now
+        )
+        yield app, now
+
+
 def mark_user_active(
     account_id: str,
     region: str,
@@ -61,12 +84,9 @@ def mark_user_active(
     space_name: str | None = None,
 ) -> None:
     """Record user activity in an ``InService`` app at the current virtual time."""
-    store = get_store(account_id, region)
-    now = get_clock().now()
-    with store.lock:
-        app = _find(
-            store, domain_id, app_type, app_name, user_profile_name=user_profile_name, space_name=space_name, now=now
-        )
+    with _locked_app(
+        account_id, region, domain_id, app_type, app_name, user_profile_name=user_profile_name, space_name=space_name
+    ) as (app, now):
         status = app.status(now)
         if status != "InService":
             raise ValueError(f"a user cannot be active in an app that is {status}")
@@ -85,12 +105,9 @@ def fail_app(  # noqa: PLR0917 - LocalCloud passes the reason positionally
     space_name: str | None = None,
 ) -> None:
     """Put an app (``Pending`` or ``InService``) into ``Failed`` now, with ``reason`` as its FailureReason."""
-    store = get_store(account_id, region)
-    now = get_clock().now()
-    with store.lock:
-        app = _find(
-            store, domain_id, app_type, app_name, user_profile_name=user_profile_name, space_name=space_name, now=now
-        )
+    with _locked_app(
+        account_id, region, domain_id, app_type, app_name, user_profile_name=user_profile_name, space_name=space_name
+    ) as (app, now):
         status = app.status(now)
         if status not in ("Pending", "InService"):
             raise ValueError(f"only a Pending or InService app can fail, not one that is {status}")
