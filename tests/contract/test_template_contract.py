@@ -7,7 +7,7 @@ machine and functions today), and each is shown to catch a broken template, so n
 from __future__ import annotations
 
 import json
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,17 +55,6 @@ def test_state_machine_definitions_pass_statelint(asl: Path):
 # --- the checks catch what they are for --------------------------------------------------------------
 
 
-def _write(tmp_path: Path, template: str, files: dict[str, str] | None = None) -> Path:
-    for name, text in (files or {}).items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    (tmp_path / "code").mkdir(exist_ok=True)
-    (tmp_path / "code" / "app.py").write_text("def handler(event, context):\n    return event\n")
-    path = tmp_path / "template.yaml"
-    path.write_text(textwrap.dedent(template))
-    return path
-
-
 BROKEN_FUNCTION = """
     Transform: AWS::Serverless-2016-10-31
     Resources:
@@ -88,26 +77,25 @@ BROKEN_FUNCTION = """
 """
 
 
-def test_cfn_lint_on_the_translation_catches_what_sam_validate_misses(tmp_path: Path):
-    problems = lint_cloudformation(translate(_write(tmp_path, BROKEN_FUNCTION)))
+def test_cfn_lint_on_the_translation_catches_what_sam_validate_misses(sam_project: Callable[..., Path]):
+    problems = lint_cloudformation(translate(sam_project(BROKEN_FUNCTION)))
     assert any(p.startswith("W3037") and "describedomian" in p for p in problems), problems
     assert any(p.startswith("E3027") and "fortnight" in p for p in problems), problems
 
 
-def test_wildcard_actions_and_broad_managed_policies_are_reported(tmp_path: Path):
+def test_wildcard_actions_and_broad_managed_policies_are_reported(sam_project: Callable[..., Path]):
     template = BROKEN_FUNCTION.replace("Policies:", "Policies:\n            - AmazonSageMakerFullAccess")
-    problems = wildcard_grants(translate(_write(tmp_path, template)))
+    problems = wildcard_grants(translate(sam_project(template)))
     assert any("'sagemaker:*'" in p for p in problems)
     assert any("AmazonSageMakerFullAccess" in p for p in problems)
 
 
-def test_missing_and_unused_substitutions_are_reported(tmp_path: Path):
+def test_missing_and_unused_substitutions_are_reported(sam_project: Callable[..., Path]):
     definition = {
         "StartAt": "Stop",
         "States": {"Stop": {"Type": "Task", "Resource": "${StopAppArn}", "End": True}},
     }
-    path = _write(
-        tmp_path,
+    path = sam_project(
         """
         Transform: AWS::Serverless-2016-10-31
         Resources:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -105,28 +105,23 @@ def test_one_time_schedules_are_valid_for_eventbridge_scheduler():
         validate_schedule_expression("at(2030-13-01T00:00:00)", allow_at=True)
 
 
-def test_deploy_refuses_a_bad_schedule_expression(cloud: LocalCloud, tmp_path: Path):
-    (tmp_path / "code").mkdir()
-    (tmp_path / "code" / "app.py").write_text("def handler(event, context):\n    return event\n")
-    template = tmp_path / "template.yaml"
-    template.write_text(
-        textwrap.dedent(
-            """
-            Transform: AWS::Serverless-2016-10-31
-            Resources:
-              Sweeper:
-                Type: AWS::Serverless::Function
-                Properties:
-                  Runtime: python3.11
-                  Handler: app.handler
-                  CodeUri: code/
-                  Events:
-                    Nightly:
-                      Type: Schedule
-                      Properties:
-                        Schedule: cron(0 2 * * * *)
-            """
-        )
+def test_deploy_refuses_a_bad_schedule_expression(cloud: LocalCloud, sam_project: Callable[..., Path]):
+    template = sam_project(
+        """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Sweeper:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.11
+              Handler: app.handler
+              CodeUri: code/
+              Events:
+                Nightly:
+                  Type: Schedule
+                  Properties:
+                    Schedule: cron(0 2 * * * *)
+        """
     )
 
     with pytest.raises(DeployError, match=r"SweeperNightly: .*exactly one of day-of-month and day-of-week"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +18,11 @@ from localcloud.harness.template import LOCAL_ARTIFACT_BUCKET, load_template, re
 TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "harness" / "template.yaml"
 
 
-def _write(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Path:
-    for name, content in (files or {}).items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(content)
-    path = tmp_path / "template.yaml"
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
 # -- loading and parameters ------------------------------------------------------------------------------
 
 
-def test_short_form_tags_load_as_their_long_form(tmp_path: Path):
-    path = _write(
-        tmp_path,
+def test_short_form_tags_load_as_their_long_form(sam_project: Callable[..., Path]):
+    path = sam_project(
         """
         Resources:
           Thing:
@@ -197,9 +187,10 @@ def test_translate_gives_the_cloudformation_the_sam_transform_makes():
     assert set(flow["DefinitionSubstitutions"]) == {"TaskFunctionArn", "RecordsTable"}
 
 
-def test_definitions_valid_only_after_substitution_are_read_from_their_file(cloud: LocalCloud, tmp_path: Path):
-    path = _write(
-        tmp_path,
+def test_definitions_valid_only_after_substitution_are_read_from_their_file(
+    cloud: LocalCloud, sam_project: Callable[..., Path]
+):
+    path = sam_project(
         """
         Transform: AWS::Serverless-2016-10-31
         Resources:
@@ -261,10 +252,9 @@ def test_a_prod_deploy_creates_the_conditional_resources(cloud: LocalCloud):
 
 
 def test_unknown_resource_types_are_skipped_with_a_warning(
-    cloud: LocalCloud, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    cloud: LocalCloud, sam_project: Callable[..., Path], caplog: pytest.LogCaptureFixture
 ):
-    path = _write(
-        tmp_path,
+    path = sam_project(
         """
         Resources:
           Dashboard:
@@ -291,9 +281,8 @@ def test_unknown_resource_types_are_skipped_with_a_warning(
     assert stack.outputs["Url"] == stack.physical_id("Queue")
 
 
-def test_a_misconfigured_supported_resource_fails_the_deploy(cloud: LocalCloud, tmp_path: Path):
-    path = _write(
-        tmp_path,
+def test_a_misconfigured_supported_resource_fails_the_deploy(cloud: LocalCloud, sam_project: Callable[..., Path]):
+    path = sam_project(
         """
         Resources:
           Rule:
@@ -307,9 +296,8 @@ def test_a_misconfigured_supported_resource_fails_the_deploy(cloud: LocalCloud, 
         cloud.deploy(path)
 
 
-def test_a_failed_deploy_leaves_no_local_functions_behind(cloud: LocalCloud, tmp_path: Path):
-    path = _write(
-        tmp_path,
+def test_a_failed_deploy_leaves_no_local_functions_behind(cloud: LocalCloud, sam_project: Callable[..., Path]):
+    path = sam_project(
         """
         Transform: AWS::Serverless-2016-10-31
         Resources:
@@ -350,10 +338,11 @@ def test_stack_lookups_name_what_exists(cloud: LocalCloud):
         stack.attribute("WorkQueue", "Colour")
 
 
-def test_ssm_parameter_types_are_read_from_parameter_store_at_deploy(cloud: LocalCloud, tmp_path: Path):
+def test_ssm_parameter_types_are_read_from_parameter_store_at_deploy(
+    cloud: LocalCloud, sam_project: Callable[..., Path]
+):
     cloud.client("ssm").put_parameter(Name="/shared/vpc-name", Value="main-vpc", Type="String")
-    path = _write(
-        tmp_path,
+    path = sam_project(
         """
         Parameters:
           VpcName:
