@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localcloud.fidelity import ShapeMismatch, input_problems, output_problems, watch_client
+from localcloud.fidelity import ShapeMismatch, error_problems, input_problems, output_problems, watch_client
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -51,3 +51,20 @@ def test_watch_client_raises_when_a_response_leaves_its_shape(monkeypatch):
     monkeypatch.setattr(fidelity, "output_problems", lambda *_, **__: ["$.QueueUrl: injected"])
     with pytest.raises(ShapeMismatch, match="injected"):
         client.create_queue(QueueName="checked")
+
+
+def test_error_codes_must_be_modeled_common_or_a_documented_choice():
+    assert error_problems("sagemaker", "DescribeDomain", "ResourceNotFound") == []
+    assert error_problems("sagemaker", "DeleteApp", "ThrottlingException") == []
+    assert error_problems("sagemaker", "CreateApp", "ResourceNotFound") == []  # UNMODELED_ERRORS
+    [problem] = error_problems("sagemaker", "DescribeDomain", "ResourceInUse")
+    assert "DescribeDomain does not return ResourceInUse" in problem
+
+
+@mock_aws
+def test_watch_client_raises_on_an_error_code_the_operation_cannot_return():
+    client = watch_client(boto3.client("sqs", region_name="us-east-1"))
+    # moto's SQS still answers with the legacy query-protocol code, which today's SQS model no longer
+    # lists for GetQueueUrl: exactly the kind of departure the check exists to catch.
+    with pytest.raises(ShapeMismatch, match=r"GetQueueUrl does not return AWS\.SimpleQueueService\.NonExistentQueue"):
+        client.get_queue_url(QueueName="missing")
