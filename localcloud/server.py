@@ -32,6 +32,7 @@ from typing import Any, cast
 
 from localcloud.calls import INTERCEPTOR, FaultRule
 from localcloud.clock import VirtualClock, use_clock
+from localcloud.cloud import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 LOOPBACK = "127.0.0.1"
 CONTROL_PREFIX = "/_localcloud/"
@@ -112,11 +113,40 @@ class ControlApp:
             INTERCEPTOR.faults.clear()
             self._faults.clear()
             return {"faults": []}
+        if route in _APP_CONTROLS and method == "POST":
+            return _app_control(route, _json_body(environ))
         raise ControlError("404 Not Found", f"no control endpoint {method} {path}")
 
     def _clock_state(self) -> dict[str, Any]:
         now = self._clock.now()
         return {"now": now.isoformat(), "timestamp": now.timestamp()}
+
+
+# The SageMaker Studio controls LocalCloud offers in-process (mark_user_active, fail_app), over HTTP.
+_APP_CONTROLS = {"sagemaker/user-activity", "sagemaker/fail-app"}
+_APP_FIELDS = {"domain_id", "app_type", "app_name", "user_profile_name", "space_name", "region", "account_id"}
+
+
+def _app_control(route: str, request: dict[str, Any]) -> dict[str, Any]:
+    from localcloud.sagemaker import controls
+
+    allowed = _APP_FIELDS | ({"reason"} if route == "sagemaker/fail-app" else set())
+    unknown = set(request) - allowed
+    if unknown:
+        raise ControlError("400 Bad Request", f"unknown fields: {sorted(unknown)}")
+    account_id = str(request.pop("account_id", DEFAULT_ACCOUNT))
+    region = str(request.pop("region", DEFAULT_REGION))
+    app = (request.pop("domain_id"), request.pop("app_type"), request.pop("app_name"))
+    try:
+        if route == "sagemaker/user-activity":
+            controls.mark_user_active(account_id, region, *app, **request)
+        else:
+            controls.fail_app(account_id, region, *app, request.pop("reason", "Injected failure"), **request)
+    except LookupError as error:
+        raise ControlError("404 Not Found", str(error)) from error
+    except ValueError as error:
+        raise ControlError("409 Conflict", str(error)) from error
+    return {"done": route.rsplit("/", 1)[1]}
 
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +211,10 @@ class LocalCloudServer:
         from localcloud import sagemaker, ssoadmin
         from localcloud.harness import stepfunctions
 
+        from moto.moto_api._internal.models import moto_api_backend
+
+        # A new server is a new, empty cloud, as every LocalCloud is (moto's state is process-wide).
+        moto_api_backend.reset()
         self._previous_clock = use_clock(self.clock)
         INTERCEPTOR.install()
         INTERCEPTOR.log.clear()

@@ -157,3 +157,50 @@ def test_python_m_localcloud_serve_runs_in_the_foreground_until_terminated():
         output, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert f"listening on http://127.0.0.1:{port}".encode() in output
+
+
+def test_studio_controls_mark_activity_and_fail_apps_over_http(server: LocalCloudServer):
+    ec2, sagemaker = _client(server, "ec2"), _client(server, "sagemaker")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+    domain_id = sagemaker.create_domain(
+        DomainName="controlled",
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/SageMakerExecution"},
+        VpcId=vpc_id,
+        SubnetIds=[subnet["SubnetId"]],
+    )["DomainId"]
+    _control(server.url, "POST", "clock/advance", {"seconds": 3600})
+    sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="ana")
+    _control(server.url, "POST", "clock/advance", {"seconds": 3600})
+    for name in ("canvas", "broken"):
+        sagemaker.create_app(DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName=name)
+    _control(server.url, "POST", "clock/advance", {"seconds": 3600})
+    app = {"domain_id": domain_id, "app_type": "KernelGateway", "user_profile_name": "ana"}
+
+    _control(server.url, "POST", "clock/advance", {"seconds": 120})
+    _control(server.url, "POST", "sagemaker/user-activity", {**app, "app_name": "canvas"})
+    _control(server.url, "POST", "sagemaker/fail-app", {**app, "app_name": "broken", "reason": "disk full"})
+
+    active = sagemaker.describe_app(
+        DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName="canvas"
+    )
+    assert active["LastUserActivityTimestamp"] > active["LastHealthCheckTimestamp"]
+    broken = sagemaker.describe_app(
+        DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName="broken"
+    )
+    assert (broken["Status"], broken["FailureReason"]) == ("Failed", "disk full")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        _control(server.url, "POST", "sagemaker/fail-app", {**app, "app_name": "nope"})
+    assert missing.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as unknown:
+        _control(server.url, "POST", "sagemaker/user-activity", {**app, "app_name": "canvas", "colour": "red"})
+    assert unknown.value.code == 400
+
+
+def test_every_server_starts_as_an_empty_cloud():
+    for _ in range(2):
+        with LocalCloudServer(port=0) as running:
+            ec2 = _client(running, "ec2")
+            assert ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.9.0.0/16"]}])["Vpcs"] == []
+            ec2.create_vpc(CidrBlock="10.9.0.0/16")
