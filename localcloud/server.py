@@ -205,13 +205,12 @@ class LocalCloudServer:
 
     def start(self) -> None:
         from moto.core.config import default_user_config
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
         from localcloud import sagemaker, ssoadmin
         from localcloud.harness import stepfunctions
-
-        from moto.moto_api._internal.models import moto_api_backend
 
         # A new server is a new, empty cloud, as every LocalCloud is (moto's state is process-wide).
         moto_api_backend.reset()
