@@ -21,10 +21,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from localcloud.cloud import NO_RETRIES, shared_session
 from localcloud.harness import lambdas, queues, routing
 from localcloud.harness.intrinsics import Resolver, creation_order
 from localcloud.harness.lambdas import REGISTRY, FunctionError, LocalFunction
@@ -51,16 +50,6 @@ class Skipped:
     logical_id: str
     kind: str
     reason: str
-
-
-_HARNESS_CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1})
-
-
-@cache
-def _session() -> boto3.session.Session:
-    # One session for every deploy: botocore caches the service models it loads per session, which
-    # makes a deploy several times faster. moto intercepts its clients like any other.
-    return boto3.session.Session()
 
 
 # Stacks by (account, Region), so events that handlers put through the EventBridge API are routed too.
@@ -209,8 +198,8 @@ class Stack:
     def client(self, service: str) -> Any:
         """A client for the harness's own calls: no retries, so a failure names its real cause."""
         if service not in self._clients:
-            self._clients[service] = _session().client(  # type: ignore[call-overload]
-                service, region_name=self.region, config=_HARNESS_CLIENT_CONFIG
+            self._clients[service] = shared_session().client(  # type: ignore[call-overload]
+                service, region_name=self.region, config=NO_RETRIES
             )
         return self._clients[service]
 

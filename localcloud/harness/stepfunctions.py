@@ -49,12 +49,12 @@ class _SharedClients:
         self._lock = threading.Lock()
 
     def client(self, *, service_name: str, region_name: str, endpoint_url: str | None = None, **kwargs: Any) -> Any:
-        import boto3
+        from localcloud.cloud import shared_session
 
         key = (service_name, region_name, endpoint_url)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = boto3.client(  # type: ignore[call-overload]
+                self._clients[key] = shared_session().client(  # type: ignore[call-overload]
                     service_name=service_name, region_name=region_name, endpoint_url=endpoint_url, **kwargs
                 )
             return self._clients[key]

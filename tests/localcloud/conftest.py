@@ -1,10 +1,5 @@
-"""Fixtures for the SageMaker Studio and Identity Center emulation tests.
-
-Speed: ``LocalCloud`` resets boto3's default session, so every ``cloud.client`` re-reads botocore's JSON
-models (about 0.2 s for EC2), and moto's EC2 backend loads thousands of default AMIs. These tests reuse
-their clients across tests and skip the AMIs; both are invisible to the behaviour under test and keep
-the suite at seconds rather than minutes.
-"""
+"""Fixtures for the local cloud's own tests: a fresh cloud per test at a fixed start, watched clients,
+a VPC and domains."""
 
 from __future__ import annotations
 
@@ -12,11 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-import botocore.loaders
-import botocore.session
 import pytest
-from botocore.config import Config
 
 from localcloud import LocalCloud
 from localcloud.fidelity import watch_client
@@ -28,36 +19,28 @@ SETTLE = Latencies().longest()  # advancing the clock this far settles any singl
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
-_LOADER = botocore.loaders.create_loader()
 _CLIENTS: dict[tuple[str, str, bool, bool], Any] = {}
-_NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
-    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+def cloud() -> Iterator[LocalCloud]:
     with LocalCloud(start=START) as local:
         yield local
 
 
 @pytest.fixture
 def client(cloud: LocalCloud) -> Callable[..., Any]:
-    """``client(service, validate=True, watch=True)``: like ``cloud.client`` (no retries), made once per test session.
+    """``client(service, validate=True, watch=True)``: ``cloud.client`` (no retries), made once per test session.
 
     moto intercepts through a handler every botocore session carries, and resets its backends on every
     ``LocalCloud`` start, so a client holds no state between tests; reusing it saves building one per test.
-    ``validate=False`` turns botocore's client-side parameter validation off, to reach the server's own
-    checks as a caller without it would (the CLI over HTTP, Step Functions' SDK integrations).
     """
 
     def make(service: str, validate: bool = True, watch: bool = True) -> Any:
         key = (service, cloud.region, validate, watch)
         if key not in _CLIENTS:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _LOADER)
-            config = _NO_RETRIES.merge(Config(parameter_validation=validate))
-            made = boto3.Session(botocore_session=session, region_name=cloud.region).client(service, config=config)  # type: ignore[call-overload]
-            # Responses are checked against botocore's output shapes unless a test opts out (for moto's own
+            made = cloud.client(service, validate=validate)
+            # Responses are checked against botocore's model unless a test opts out (for moto's own
             # services whose known gaps are not ours to fix).
             _CLIENTS[key] = watch_client(made) if watch else made
         return _CLIENTS[key]
