@@ -12,12 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 from moto import mock_aws
 
@@ -25,6 +23,7 @@ from localcloud import sagemaker as studio
 from localcloud import ssoadmin
 from localcloud.calls import INTERCEPTOR, CallLog, Faults
 from localcloud.clock import VirtualClock, use_clock
+from localcloud.session import NO_RETRIES, shared_session
 
 if TYPE_CHECKING:
     from localcloud.harness.stack import Stack
@@ -32,22 +31,6 @@ if TYPE_CHECKING:
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
-
-# Faults are injected on purpose; a client that retries them silently would hide them from tests.
-# Code under test builds its own clients with its own retry configuration.
-NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
-
-
-@cache
-def shared_session() -> boto3.session.Session:
-    """One boto3 session for every local-cloud client in the process.
-
-    botocore caches the service models a session loads; a fresh session per client re-reads the JSON
-    models (about 0.2 s for EC2) every time. moto intercepts through handlers that every botocore session
-    carries, so a session made before a cloud starts still reaches that cloud.
-    """
-    return boto3.session.Session()
-
 
 _FAKE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -23,13 +23,13 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from localcloud.cloud import NO_RETRIES, shared_session
 from localcloud.harness import lambdas, queues, routing
 from localcloud.harness.intrinsics import Resolver, creation_order
 from localcloud.harness.lambdas import REGISTRY, FunctionError, LocalFunction
 from localcloud.harness.resources import CREATORS, Created, DeployError, EventInvokeConfig
 from localcloud.harness.routing import Delivery
 from localcloud.harness.template import DEFAULT_STACK_NAME, Translation, pseudo_parameters, translate_template
+from localcloud.session import NO_RETRIES, shared_session
 
 LOG = logging.getLogger(__name__)
 

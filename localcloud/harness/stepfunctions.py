@@ -21,6 +21,7 @@ from typing import Any
 
 from localcloud.clock import get_clock
 from localcloud.harness import lambdas
+from localcloud.session import shared_session
 
 
 class _VirtualTime:
@@ -49,8 +50,6 @@ class _SharedClients:
         self._lock = threading.Lock()
 
     def client(self, *, service_name: str, region_name: str, endpoint_url: str | None = None, **kwargs: Any) -> Any:
-        from localcloud.cloud import shared_session
-
         key = (service_name, region_name, endpoint_url)
         with self._lock:
             if key not in self._clients:
