@@ -12,11 +12,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # functions/ appears with the first handler; wildcard keeps the tools from failing on a missing folder.
 PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions tests)
 
-.PHONY: help venv lint typecheck validate build test pytest lock clean
+.PHONY: help venv lint typecheck validate build test pytest bench lock clean
 
 help:
 	@echo "make test     lint, type-check, validate and build the template, run every test"
 	@echo "make build    sam build (Python 3.11, no container)"
+	@echo "make bench    teardown benchmark on the local cloud (10, 100, 1,000 profiles) -> benchmarks/results.json"
 	@echo "make lock     re-resolve requirements/dev.in into requirements/dev.txt"
 	@echo "make clean    remove build output and caches"
 
@@ -50,6 +51,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test: lint typecheck validate build pytest
+
+# Virtual time on the local cloud: figures are ratios to the critical path, not wall-clock seconds.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.teardown
 
 lock:
 	$(PYTHON) -m venv .venv-lock
