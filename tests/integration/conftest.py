@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import Any, Literal
 import pytest
 
 from localcloud import LocalCloud
+from localcloud.calls import Call
 from localcloud.fidelity import watch_client
 from localcloud.harness.stack import Stack
 from localcloud.sagemaker import Latencies
@@ -369,3 +371,85 @@ def studio(cloud: LocalCloud) -> StudioBuilder:
 @pytest.fixture
 def notifications(cloud: LocalCloud, stack: Stack) -> Notifications:
     return Notifications(cloud, stack)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finished execution, as DescribeExecution gives it."""
+
+    description: dict[str, Any]
+
+    @property
+    def arn(self) -> str:
+        return str(self.description["executionArn"])
+
+    @property
+    def status(self) -> str:
+        return str(self.description["status"])
+
+    @property
+    def error(self) -> str | None:
+        return self.description.get("error")
+
+    @property
+    def cause(self) -> str:
+        return str(self.description.get("cause", ""))
+
+    def report(self) -> dict[str, Any]:
+        """The execution's output: the teardown report."""
+        assert self.status == "SUCCEEDED", f"{self.status}: {self.error}: {self.cause}"
+        report: dict[str, Any] = json.loads(self.description["output"])
+        return report
+
+
+class Teardown:
+    """Runs the deployed TeardownStateMachine; ``run`` waits for the end, ``start`` does not."""
+
+    STATE_MACHINE = "TeardownStateMachine"
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    def run(self, execution_input: Mapping[str, Any]) -> Execution:
+        return Execution(self.stack.start_execution(self.STATE_MACHINE, execution_input))
+
+    def start(self, execution_input: Mapping[str, Any]) -> str:
+        """Start an execution and return its ARN at once (it runs in moto's worker thread)."""
+        response = self.stack.client("stepfunctions").start_execution(
+            stateMachineArn=self.stack.state_machine_arn(self.STATE_MACHINE), input=json.dumps(dict(execution_input))
+        )
+        return str(response["executionArn"])
+
+    def wait(self, execution_arn: str, *, timeout: float = 60.0) -> Execution:
+        self.stack.wait_for_execution(execution_arn, timeout=timeout)
+        description = dict(self.stack.client("stepfunctions").describe_execution(executionArn=execution_arn))
+        description.pop("ResponseMetadata", None)
+        return Execution(description)
+
+
+@pytest.fixture
+def teardown(stack: Stack) -> Teardown:
+    return Teardown(stack)
+
+
+# Operations that change something: a refusal or a dry run must make none of them in SageMaker, EFS or EC2.
+_CHANGING = re.compile(
+    r"^(Add|Associate|Attach|Authorize|Create|Delete|Detach|Modify|Put|Remove|Revoke|Start|Stop|Tag|Untag|Update)"
+)
+
+
+def changing_calls(cloud: LocalCloud, since: int = 0) -> list[Call]:
+    """The calls after the first ``since`` of the call log that change SageMaker, EFS or EC2 resources."""
+    return [
+        call
+        for call in list(cloud.calls)[since:]
+        if call.service in {"sagemaker", "efs", "ec2"} and _CHANGING.match(call.operation)
+    ]
+
+
+def teardown_tags(cloud: LocalCloud, domain_id: str) -> list[str]:
+    """The values of the domain's ``domain-steward:teardown`` tag (INTERFACES.md): empty when unmarked."""
+    sagemaker = cloud.client("sagemaker")
+    arn = sagemaker.describe_domain(DomainId=domain_id)["DomainArn"]
+    tags = _pages(sagemaker, "list_tags", "Tags", ResourceArn=arn)
+    return [t["Value"] for t in tags if t["Key"] == "domain-steward:teardown"]
