@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 	@for dir in functions/*/; do \
 		[ -f "$$dir/app.py" ] || continue; \
 		echo "mypy $$dir"; \
-		MYPYPATH=layers/common $(BIN)/mypy "$$dir" || exit 1; \
+		MYPYPATH=layers/common $(BIN)/mypy "$$dir"*.py || exit 1; \
 	done
 
 validate: $(STAMP)

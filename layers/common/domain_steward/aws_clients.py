@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mypy_boto3_identitystore import IdentityStoreClient
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sso_admin import SSOAdminClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 # Adaptive mode adds client-side rate limiting on top of standard retries: a sweep over many apps or
 # profiles then slows itself down instead of failing on SageMaker's low control-plane rate limits.
@@ -44,6 +45,10 @@ def efs() -> EFSClient:
 
 def ec2() -> EC2Client:
     return client("ec2")  # type: ignore[no-any-return]
+
+
+def stepfunctions() -> SFNClient:
+    return client("stepfunctions")  # type: ignore[no-any-return]
 
 
 def identitystore(region: str | None = None) -> IdentityStoreClient:

@@ -1,0 +1,72 @@
+"""The workflow's tasks, one function per ``Action`` of the teardown function. Each takes the clients and
+the clock it works with, and returns the JSON the state machine carries on (see statemachine/teardown.asl.json).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from domain_steward.teardown import marking, report
+from domain_steward.teardown.plan import make_plan
+from domain_steward.teardown.progress import Progress, Target
+from domain_steward.teardown.request import parse_request
+from domain_steward.teardown.stages import Budget, Clients, run_round
+
+if TYPE_CHECKING:
+    from mypy_boto3_stepfunctions import SFNClient
+
+Clock = Callable[[], datetime]
+
+
+def plan(clients: Clients, sfn: SFNClient, execution_input: Any, execution_arn: str) -> dict[str, Any]:
+    """Validate and plan; with ``DryRun`` the result already holds the final report."""
+    request = parse_request(execution_input)
+    planned = {"Request": request.normalised(), **make_plan(clients, sfn, request, execution_arn)}
+    if request.dry_run:
+        planned["Report"] = report.build(planned, None)
+    return planned
+
+
+def mark(clients: Clients, sfn: SFNClient, planned: dict[str, Any], clock: Clock) -> dict[str, Any]:
+    """Put the mark on, and start the first stage."""
+    target = Target.model_validate(planned["Target"])
+    resource = f"User profile {target.user_profile_name}" if target.user_profile_name else f"Domain {target.domain_id}"
+    marking.mark(clients.sagemaker, sfn, target.mark_arn, resource, target.execution_arn)
+    return {"Progress": report.start(planned, clock()).dump()}
+
+
+def round_(clients: Clients, progress: dict[str, Any], clock: Clock, budget: Budget) -> dict[str, Any]:
+    return {"Progress": run_round(clients, Progress.model_validate(progress), clock, budget).dump()}
+
+
+def final_report(planned: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
+    built = report.build(planned, Progress.model_validate(progress))
+    return {"Report": built, "Notification": report.notification(built)}
+
+
+def failed(clients: Clients, state: dict[str, Any], execution_arn: str) -> dict[str, str]:
+    """After a failure: remove this execution's mark (if it set one), and name the error and its cause as a
+    person can act on them."""
+    failure = state.get("Failure") or {}
+    error = str(failure.get("Error") or "TeardownFailed")
+    cause = _readable_cause(failure.get("Cause"))
+    target = state.get("Target")
+    if isinstance(target, dict) and target.get("MarkArn"):
+        marking.unmark(clients.sagemaker, str(target["MarkArn"]), execution_arn)
+    return {"Error": error, "Cause": cause}
+
+
+def _readable_cause(cause: Any) -> str:
+    """A Lambda task's cause is the JSON error payload; its ``errorMessage`` is the sentence for people."""
+    if not isinstance(cause, str):
+        return "" if cause is None else json.dumps(cause)
+    try:
+        payload = json.loads(cause)
+    except ValueError:
+        return cause
+    if isinstance(payload, dict) and isinstance(payload.get("errorMessage"), str):
+        return str(payload["errorMessage"])
+    return cause
