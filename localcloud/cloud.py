@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.config import Config
 from moto import mock_aws
 
+from localcloud import ec2, efs, ssoadmin
 from localcloud import sagemaker as studio
-from localcloud import ssoadmin
 from localcloud.calls import INTERCEPTOR, CallLog, Faults
 from localcloud.clock import VirtualClock, use_clock
 from localcloud.session import NO_RETRIES, shared_session
@@ -93,6 +93,8 @@ class LocalCloud:
         INTERCEPTOR.faults.clear()
         studio.install(latencies=self.latencies, seed=self.seed)
         ssoadmin.install()
+        efs.install()
+        ec2.install()
         from localcloud.harness import stepfunctions as sfn_engine
 
         sfn_engine.install()

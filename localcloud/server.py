@@ -209,7 +209,7 @@ class LocalCloudServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        from localcloud import sagemaker, ssoadmin
+        from localcloud import ec2, efs, sagemaker, ssoadmin
         from localcloud.harness import stepfunctions
 
         # A new server is a new, empty cloud, as every LocalCloud is (moto's state is process-wide).
@@ -220,6 +220,8 @@ class LocalCloudServer:
         INTERCEPTOR.faults.clear()
         sagemaker.install(seed=self._seed)
         ssoadmin.install()
+        efs.install()
+        ec2.install()
         stepfunctions.install()
         # What mock_aws(config=...) sets for LocalCloud; the server reads the same process-wide settings.
         config = cast(dict[str, Any], default_user_config)

@@ -3,6 +3,8 @@ subnet, and the two NFS security groups that reference each other (AWS-FACTS §2
 
 Calls moto's EC2 and EFS backends directly: a request handler cannot make boto3 calls into moto.
 Everything is tagged ``ManagedByAmazonSageMakerResource=<domain ARN>`` so clean-up code can find it.
+The backends carry :mod:`localcloud.efs`'s patches, so a mount target created here has AWS's network
+interface and deletes over time like any other.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 from moto.ec2.models import ec2_backends
 from moto.efs.models import efs_backends
 from moto.sagemaker.exceptions import ValidationError
+
+from localcloud import efs as efs_patches
+from localcloud.sagemaker.store import get_store
 
 MANAGED_BY_TAG = "ManagedByAmazonSageMakerResource"
 NFS_PORT = "2049"
@@ -110,11 +115,23 @@ def add_mount_targets(account_id: str, region: str, network: HomeNetwork, subnet
 
 
 def delete_home_file_system(account_id: str, region: str, file_system_id: str) -> None:
-    """RetentionPolicy Delete: remove the mount targets, then the file system; never the security groups."""
+    """RetentionPolicy Delete, once the domain is gone: "This deletes the Amazon EFS volume along with the
+    domain" (https://docs.aws.amazon.com/sagemaker/latest/dg/gs-studio-delete-domain.html).
+
+    EFS deletes no file system that has mount targets
+    (https://docs.aws.amazon.com/efs/latest/ug/API_DeleteFileSystem.html), so SageMaker must delete them
+    first and wait: here each goes at the mount-target latency, and the file system when the last one has
+    gone (re-checked then, in case one was added meanwhile). AWS documents nothing about the NFS security
+    groups on this path; they stay, as they do with Retain (AWS-FACTS §2), and they hold nothing once the
+    mount-target interfaces are gone.
+    """
     efs: Any = efs_backends[account_id][region]
     file_system = efs.file_systems_by_id.get(file_system_id)
     if file_system is None:  # someone removed it already
         return
-    for target in list(file_system.iter_mount_targets()):
-        efs.delete_mount_target(target.mount_target_id)
-    efs.delete_file_system(file_system_id)
+    targets = [target.mount_target_id for target in file_system.iter_mount_targets()]
+    if not targets:
+        efs.delete_file_system(file_system_id)
+        return
+    last = max(efs_patches.start_deleting_mount_target(account_id, region, target) for target in targets)
+    get_store(account_id, region).at(last, lambda: delete_home_file_system(account_id, region, file_system_id))

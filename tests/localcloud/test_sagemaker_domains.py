@@ -235,15 +235,27 @@ def test_retain_is_the_default_retention_policy(cloud, sm, domain, client):
     assert client("efs").describe_file_systems(FileSystemId=file_system_id)["FileSystems"]
 
 
-def test_delete_policy_removes_efs_and_mount_targets_once_the_domain_is_gone_but_never_the_groups(
+def test_delete_policy_removes_the_mount_targets_then_the_efs_once_the_domain_is_gone_but_never_the_groups(
     cloud, sm, domain, client
 ):
+    # "you can set the RetentionPolicy to HomeEfsFileSystem=Delete. This deletes the Amazon EFS volume along
+    # with the domain" (https://docs.aws.amazon.com/sagemaker/latest/dg/gs-studio-delete-domain.html). EFS
+    # deletes no file system with mount targets, and a mount target takes time to go
+    # (https://docs.aws.amazon.com/efs/latest/ug/API_DeleteFileSystem.html,
+    # https://docs.aws.amazon.com/efs/latest/ug/API_DeleteMountTarget.html), so the file system outlives
+    # the domain by the mount-target latency. Nothing is documented about the NFS groups: they stay.
     file_system_id = sm.describe_domain(DomainId=domain)["HomeEfsFileSystemId"]
     efs = client("efs")
     sm.delete_domain(DomainId=domain, RetentionPolicy={"HomeEfsFileSystem": "Delete"})
     cloud.clock.advance(LATENCIES.domain_delete - 1)
-    assert efs.describe_file_systems(FileSystemId=file_system_id)["FileSystems"]  # still Deleting
-    cloud.clock.advance(1)  # no SageMaker call needed: the clock drives the clean-up
+    assert {t["LifeCycleState"] for t in efs.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]} == {
+        "available"
+    }  # the domain is still Deleting: nothing of its storage has been touched
+    cloud.clock.advance(1)  # the domain is gone; no SageMaker call needed, the clock drives the clean-up
+    targets = efs.describe_mount_targets(FileSystemId=file_system_id)["MountTargets"]
+    assert [t["LifeCycleState"] for t in targets] == ["deleting", "deleting"]
+    assert len(client("ec2").describe_network_interfaces()["NetworkInterfaces"]) == 2
+    cloud.clock.advance(LATENCIES.mount_target_delete)
     assert all(fs["FileSystemId"] != file_system_id for fs in efs.describe_file_systems()["FileSystems"])
     assert client("ec2").describe_network_interfaces()["NetworkInterfaces"] == []
     assert len(sagemaker_groups(client, domain)) == 2

@@ -25,6 +25,23 @@ def test_latencies_refuse_negative_durations_and_jitter_of_one_or_more():
         Latencies(jitter=1.0)
 
 
+def test_mount_target_deletes_are_part_of_the_model_and_only_modelled_changes_have_a_latency():
+    # DeleteMountTarget returns while the mount target is "deleting"
+    # (https://docs.aws.amazon.com/efs/latest/ug/API_DeleteMountTarget.html); AWS gives no duration, so the
+    # default is a minute or two, as clean-up scripts wait (https://github.com/awslabs/kubeflow-manifests/pull/217).
+    latencies = Latencies()
+    assert 30 <= latencies.mount_target_delete <= 300
+    assert LatencyModel(latencies).draw("mount_target", "delete") == latencies.mount_target_delete
+    assert Latencies(mount_target_delete=1000).longest() == 1000
+    assert Latencies.instant().mount_target_delete == 0
+    with pytest.raises(ValueError, match="mount_target"):
+        Latencies(mount_target_delete=-1)
+    with pytest.raises(ValueError, match="no mount_target create latency"):
+        latencies.base("mount_target", "create")
+    with pytest.raises(ValueError, match="no app update latency"):
+        latencies.base("app", "update")
+
+
 def test_jitter_is_bounded_and_repeats_with_the_seed():
     latencies = Latencies(app_create=100, jitter=0.2)
     draws = [LatencyModel(latencies, seed=7).draw("app", "create") for _ in range(2)]
@@ -56,6 +73,7 @@ def test_instant_latencies_settle_every_change_at_once(monkeypatch):
         assert sm.list_domains()["Domains"] == []
         efs = cloud.client("efs")
         assert all(fs["FileSystemId"] != file_system_id for fs in efs.describe_file_systems()["FileSystems"])
+        assert ec2.describe_network_interfaces()["NetworkInterfaces"] == []  # mount targets went at once too
 
 
 def test_jittered_cloud_is_reproducible_with_the_same_seed(monkeypatch):
