@@ -187,14 +187,47 @@ UNMODELED_ERRORS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
+# Services whose models list no error shapes at all document their codes on one page instead. EC2's:
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html (the codes the local cloud
+# answers, and those a clean-up of a domain's leftovers must expect).
+SERVICE_ERRORS: dict[str, frozenset[str]] = {
+    "ec2": frozenset(
+        {
+            "CannotDelete",
+            "DependencyViolation",
+            "DryRunOperation",
+            "InvalidGroup.Duplicate",
+            "InvalidGroup.InUse",
+            "InvalidGroup.NotFound",
+            "InvalidGroupId.Malformed",
+            "InvalidNetworkInterfaceID.NotFound",
+            "InvalidParameterValue",
+            "InvalidPermission.Duplicate",
+            "InvalidPermission.NotFound",
+            "InvalidSubnetID.NotFound",
+            "InvalidVpcID.NotFound",
+            "MissingParameter",
+            "RequestLimitExceeded",
+            "UnauthorizedOperation",
+        }
+    ),
+}
+
+
 def error_problems(service: str, operation: str, code: str) -> list[str]:
-    """Whether ``code`` is an error ``operation`` may return: one its model lists, a common error, or a
-    documented choice of :data:`UNMODELED_ERRORS`."""
+    """Whether ``code`` is an error ``operation`` may return: one its model lists, a common error, one its
+    service documents for every operation (:data:`SERVICE_ERRORS`), or a documented choice of
+    :data:`UNMODELED_ERRORS`."""
     modeled = {
         shape.metadata.get("error", {}).get("code", shape.name)
         for shape in operation_model(service, operation).error_shapes
     }
-    if code in modeled or code in COMMON_ERRORS or code in UNMODELED_ERRORS.get((service, operation), ()):
+    if (
+        code in modeled
+        or code in COMMON_ERRORS
+        or code in SERVICE_ERRORS.get(service, ())
+        or code in UNMODELED_ERRORS.get((service, operation), ())
+    ):
         return []
     return [f"{operation} does not return {code}: its model lists {sorted(modeled)} besides the common errors"]
 

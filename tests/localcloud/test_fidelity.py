@@ -68,3 +68,12 @@ def test_watch_client_raises_on_an_error_code_the_operation_cannot_return():
     # lists for GetQueueUrl: exactly the kind of departure the check exists to catch.
     with pytest.raises(ShapeMismatch, match=r"GetQueueUrl does not return AWS\.SimpleQueueService\.NonExistentQueue"):
         client.get_queue_url(QueueName="missing")
+
+
+def test_ec2_errors_are_checked_against_its_documented_error_codes():
+    # EC2's model lists no error shapes; its codes are documented on one page:
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+    assert error_problems("ec2", "DeleteSecurityGroup", "DependencyViolation") == []
+    assert error_problems("ec2", "DeleteSecurityGroup", "InvalidGroup.NotFound") == []
+    [problem] = error_problems("ec2", "DeleteSecurityGroup", "ResourceInUse")
+    assert "DeleteSecurityGroup does not return ResourceInUse" in problem
