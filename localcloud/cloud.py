@@ -148,6 +148,33 @@ class LocalCloud:
         """Put an app into ``Failed`` with ``reason``."""
         studio.controls.fail_app(self.account_id, self.region, domain_id, app_type, app_name, reason, **owner)
 
+    # A resource is named as in the API: the domain id alone is the domain; ``user_profile_name=`` or
+    # ``space_name=`` a profile or space; with ``app_type=`` and ``app_name=`` an app of that owner.
+
+    def keep_deleting(self, domain_id: str, **names: str) -> None:
+        """Hold a domain, profile, space or app in ``Deleting`` until :meth:`release`: at once if it is being
+        deleted, otherwise from its next ``Delete*`` call."""
+        studio.controls.keep_deleting(self.account_id, self.region, domain_id, **names)
+
+    def fail_resource(self, domain_id: str, status: str, reason: str = "Injected failure", **names: str) -> None:
+        """Move a resource to ``Failed``, ``Update_Failed`` or ``Delete_Failed`` (as its status enum allows) with
+        ``reason`` as ``FailureReason``: now if it is in the matching transitional status, otherwise when its
+        next update or delete would have finished."""
+        studio.controls.fail_resource(self.account_id, self.region, domain_id, status, reason, **names)
+
+    def release(self, domain_id: str, **names: str) -> None:
+        """Lift :meth:`keep_deleting` and armed :meth:`fail_resource` controls; a held delete goes on."""
+        studio.controls.release(self.account_id, self.region, domain_id, **names)
+
+    def identity_center_user(
+        self, user_name: str, *, given_name: str | None = None, family_name: str = "User", email: str | None = None
+    ) -> str:
+        """Create a user in the Identity Center instance's identity store (outside the call log); returns its UserId."""
+        return ssoadmin.create_user(
+            self.account_id, self.region, user_name, given_name=given_name, family_name=family_name, email=email
+        )
+
+
     # -- the deployed template -------------------------------------------------------------------
 
     def deploy(self, template: str | Path, parameters: Mapping[str, str] | None = None) -> Stack:

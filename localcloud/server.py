@@ -16,7 +16,18 @@ control endpoints under ``/_localcloud/``:
 ``POST``     ``/_localcloud/faults``      body as :meth:`localcloud.Faults.add` (``service``, ``operation``,
                                           ``kind``, ``code``, ``status``, ``message``, ``rate``, ``times``)
 ``DELETE``   ``/_localcloud/faults``      remove every fault rule
+``POST``     ``/_localcloud/sagemaker/``  SageMaker Studio controls (as :class:`localcloud.LocalCloud`'s methods),
+             ``user-activity``            body ``{"domain_id", "app_type", "app_name"}`` and one of
+             ``fail-app``                 ``"user_profile_name"`` / ``"space_name"`` (``fail-app``: ``"reason"``)
+``POST``     ``/_localcloud/sagemaker/``  keep a resource ``Deleting`` (``keep-deleting``), move it to a failure
+             ``keep-deleting``            status (``fail``: ``"status"`` and ``"reason"``), lift both
+             ``fail``, ``release``        (``release``); body ``{"domain_id"}`` names the domain, plus
+                                          ``"user_profile_name"`` or ``"space_name"`` a profile or space, plus
+                                          ``"app_type"`` and ``"app_name"`` an app
 ===========  ===========================  ==================================================================
+
+Every ``sagemaker/`` control also takes ``"account_id"`` and ``"region"`` (default: the server's), and answers
+``404`` for a resource that does not exist and ``409`` for one the control does not apply to.
 
 It listens on 127.0.0.1 only: it accepts any credentials, so it must not be reachable from elsewhere.
 """
@@ -115,6 +126,8 @@ class ControlApp:
             return {"faults": []}
         if route in _APP_CONTROLS and method == "POST":
             return _app_control(route, _json_body(environ))
+        if route in _RESOURCE_CONTROLS and method == "POST":
+            return _resource_control(route, _json_body(environ))
         raise ControlError("404 Not Found", f"no control endpoint {method} {path}")
 
     def _clock_state(self) -> dict[str, Any]:
@@ -142,6 +155,36 @@ def _app_control(route: str, request: dict[str, Any]) -> dict[str, Any]:
             controls.mark_user_active(account_id, region, *app, **request)
         else:
             controls.fail_app(account_id, region, *app, request.pop("reason", "Injected failure"), **request)
+    except LookupError as error:
+        raise ControlError("404 Not Found", str(error)) from error
+    except ValueError as error:
+        raise ControlError("409 Conflict", str(error)) from error
+    return {"done": route.rsplit("/", 1)[1]}
+
+
+# The failure controls (LocalCloud.keep_deleting, fail_resource, release) over HTTP.
+_RESOURCE_CONTROLS = {"sagemaker/keep-deleting", "sagemaker/fail", "sagemaker/release"}
+_RESOURCE_FIELDS = {"domain_id", "user_profile_name", "space_name", "app_type", "app_name", "region", "account_id"}
+
+
+def _resource_control(route: str, request: dict[str, Any]) -> dict[str, Any]:
+    from localcloud.sagemaker import controls
+
+    allowed = _RESOURCE_FIELDS | ({"status", "reason"} if route == "sagemaker/fail" else set())
+    unknown = set(request) - allowed
+    if unknown:
+        raise ControlError("400 Bad Request", f"unknown fields: {sorted(unknown)}")
+    account_id = str(request.pop("account_id", DEFAULT_ACCOUNT))
+    region = str(request.pop("region", DEFAULT_REGION))
+    domain_id = str(request.pop("domain_id"))
+    try:
+        if route == "sagemaker/keep-deleting":
+            controls.keep_deleting(account_id, region, domain_id, **request)
+        elif route == "sagemaker/fail":
+            status, reason = str(request.pop("status")), str(request.pop("reason", "Injected failure"))
+            controls.fail_resource(account_id, region, domain_id, status, reason, **request)
+        else:
+            controls.release(account_id, region, domain_id, **request)
     except LookupError as error:
         raise ControlError("404 Not Found", str(error)) from error
     except ValueError as error:

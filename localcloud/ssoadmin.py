@@ -8,7 +8,8 @@ which users or groups must be assigned before they can sign in (AWS-FACTS §4). 
 - ``DeleteApplicationAssignment`` (``ResourceNotFoundException`` when the principal is not assigned),
 - ``DescribeApplicationAssignment``, ``ListApplicationAssignments`` (paginated),
 - ``ListApplicationAssignmentsForPrincipal`` (paginated, optional ``Filter.ApplicationArn``),
-- ``DescribeApplication``.
+- ``DescribeApplication``,
+- ``ListApplications`` (paginated, optional ``Filter.ApplicationAccount`` / ``Filter.ApplicationProvider``).
 
 Applications are registered by :func:`register_application` (the SageMaker emulation calls it for SSO
 domains) and disappear with :func:`unregister_application` when their domain is gone. An unknown
@@ -108,6 +109,59 @@ def unregister_application(application_arn: str) -> None:
         _state.applications.pop(application_arn, None)
 
 
+def _identity_store(account_id: str, region: str, identity_store_id: str) -> Any:
+    backend: Any = identitystore_backends[account_id][region]
+    return backend.identity_stores.get(identity_store_id)
+
+
+def user_id_for_name(application_arn: str, user_name: str) -> str | None:
+    """The id of the user named ``user_name`` in the identity store of the application's instance, if any.
+
+    Names match exactly: AWS documents that ``SingleSignOnUserValue`` "must match a valid username of a user
+    in your directory" (botocore's CreateUserProfile model) and says nothing of case; exact is the stricter."""
+    with _lock:
+        application = _state.applications.get(application_arn)
+        if application is None:
+            return None
+        store = _identity_store(application.account_id, application.region, application.identity_store_id)
+    users = {} if store is None else store.users
+    return next((user.UserId for user in users.values() if user.UserName == user_name), None)
+
+
+def create_user(
+    account_id: str,
+    region: str,
+    user_name: str,
+    *,
+    given_name: str | None = None,
+    family_name: str = "User",
+    email: str | None = None,
+) -> str:
+    """Create a user in the identity store of the account's Identity Center instance; returns its UserId.
+
+    It goes straight to moto's identitystore backend, so tests can set up users without calls in the log."""
+    identity_store_id = _instance(account_id, region).identity_store_id
+    backend: Any = identitystore_backends[account_id][region]
+    emails = [{"Value": email, "Type": "work", "Primary": True}] if email else []
+    user_id, _ = backend.create_user(
+        identity_store_id,
+        user_name,
+        {"GivenName": given_name or user_name.split("@", maxsplit=1)[0], "FamilyName": family_name},
+        user_name,  # DisplayName
+        None,
+        None,
+        emails,
+        [],
+        [],
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    return str(user_id)
+
+
 def assignments(application_arn: str) -> list[tuple[str, str]]:
     """(PrincipalType, PrincipalId) pairs assigned to an application, for tests and introspection."""
     with _lock:
@@ -187,18 +241,21 @@ def _assignment(application_arn: str, principal: tuple[str, str]) -> dict[str, A
 
 
 def _check_principal_exists(application: Application, principal_type: str, principal_id: str) -> None:
-    backend: Any = identitystore_backends[application.account_id][application.region]
-    store = backend.identity_stores.get(application.identity_store_id)
+    store = _identity_store(application.account_id, application.region, application.identity_store_id)
     members = {} if store is None else (store.users if principal_type == "USER" else store.groups)
     if principal_id not in members:
         kind = "User" if principal_type == "USER" else "Group"
         raise ResourceNotFoundException(f"{kind} {principal_id} does not exist in the identity store.")
 
 
-def _page(items: list[dict[str, Any]], params: dict[str, Any], scope: str) -> tuple[list[dict[str, Any]], str | None]:
+def _page(
+    items: list[dict[str, Any]], params: dict[str, Any], scope: str, most: int = 100
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ``items`` and the token of the next; ``most`` caps a page below MaxResults' own maximum."""
     limit = params.get("MaxResults") or 100
     if not isinstance(limit, int) or not 1 <= limit <= 100:
         raise ValidationException("MaxResults must be between 1 and 100.")
+    limit = min(limit, most)
     offset = 0
     token = params.get("NextToken")
     if token:
@@ -279,25 +336,60 @@ def list_application_assignments_for_principal(self: SSOAdminResponse) -> str:
     return _listing("ApplicationAssignments", page, next_token)
 
 
+def _application_view(application: Application) -> dict[str, Any]:
+    """An application as DescribeApplication returns it, and as each item of ListApplications."""
+    body: dict[str, Any] = {
+        "ApplicationArn": application.arn,
+        "ApplicationProviderArn": application.provider_arn,
+        "Name": application.name,
+        "ApplicationAccount": application.account_id,
+        "InstanceArn": application.instance_arn,
+        "Status": "ENABLED",
+        "PortalOptions": {"Visibility": "ENABLED"},
+        "CreatedDate": application.created.timestamp(),
+        "CreatedFrom": application.region,
+    }
+    if application.description:
+        body["Description"] = application.description
+    return body
+
+
 def describe_application(self: SSOAdminResponse) -> str:
     params = _params(self)
     _require(params, "ApplicationArn")
     with _lock:
-        application = _application(params["ApplicationArn"])
-        body: dict[str, Any] = {
-            "ApplicationArn": application.arn,
-            "ApplicationProviderArn": application.provider_arn,
-            "Name": application.name,
-            "ApplicationAccount": application.account_id,
-            "InstanceArn": application.instance_arn,
-            "Status": "ENABLED",
-            "PortalOptions": {"Visibility": "ENABLED"},
-            "CreatedDate": application.created.timestamp(),
-            "CreatedFrom": application.region,
-        }
-        if application.description:
-            body["Description"] = application.description
+        body = _application_view(_application(params["ApplicationArn"]))
     return json.dumps(body)
+
+
+# ListApplications returns at most 50 applications a page: botocore's model caps its ``Applications`` list at
+# 50 although MaxResults goes to 100, and the API reference says the service may return fewer than asked
+# (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_ListApplications.html).
+_APPLICATIONS_PAGE = 50
+
+
+def list_applications(self: SSOAdminResponse) -> str:
+    """The applications of an instance, oldest first, optionally only one account's or one provider's."""
+    params = _params(self)
+    _require(params, "InstanceArn")
+    instance_arn = params["InstanceArn"]
+    backend: Any = ssoadmin_backends[self.current_account][self.region]
+    if not any(instance.instance_arn == instance_arn for instance in backend.instances):
+        # Undocumented (the operation has no not-found error in its model); a ValidationException is the
+        # error it lists for a bad request.
+        raise ValidationException(f"The instance {instance_arn} does not exist.")
+    only = params.get("Filter") or {}
+    account, provider = only.get("ApplicationAccount"), only.get("ApplicationProvider")
+    with _lock:
+        items = [
+            _application_view(application)
+            for application in _state.applications.values()
+            if application.instance_arn == instance_arn
+            and (account is None or application.account_id == account)
+            and (provider is None or application.provider_arn == provider)
+        ]
+    page, next_token = _page(items, params, f"{instance_arn}|{account}|{provider}", most=_APPLICATIONS_PAGE)
+    return _listing("Applications", page, next_token)
 
 
 _HANDLERS: dict[str, Callable[[SSOAdminResponse], str]] = {
@@ -307,4 +399,5 @@ _HANDLERS: dict[str, Callable[[SSOAdminResponse], str]] = {
     "list_application_assignments": list_application_assignments,
     "list_application_assignments_for_principal": list_application_assignments_for_principal,
     "describe_application": describe_application,
+    "list_applications": list_applications,
 }

@@ -8,6 +8,7 @@ the clock therefore moves every resource at once, and nothing needs a background
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -22,12 +23,26 @@ DELETED_APP_RETENTION = timedelta(hours=24)
 OwnerKind = Literal["user", "space"]
 
 
+@dataclass(frozen=True)
+class Divert:
+    """What a test control makes of the next time a resource enters a transitional status (``Deleting``,
+    ``Updating``): end in ``outcome`` (``Delete_Failed``, ``Update_Failed``) when the change would have
+    finished, or, with no outcome, stay in the transitional status until released (see ``controls``)."""
+
+    outcome: str | None
+    landed: Callable[[datetime], None] | None = None  # told when the outcome is due (to show FailureReason then)
+
+
 class Timeline:
     """Status changes, sorted by time; entries in the future are planned changes that may be replaced."""
 
     def __init__(self, at: datetime, status: str) -> None:
         self._times: list[datetime] = [at]
         self._statuses: list[str] = [status]
+        # Test controls (localcloud.sagemaker.controls): diverts keyed by the transitional status they act
+        # on, and the planned changes a hold keeps from happening (None while nothing is held).
+        self.diverts: dict[str, Divert] = {}
+        self.withheld: list[tuple[datetime, str]] | None = None
 
     def _index(self, now: datetime) -> int:
         return bisect.bisect_right(self._times, now) - 1
@@ -48,13 +63,55 @@ class Timeline:
         return index >= 0 and self._statuses[index] == GONE
 
     def plan(self, now: datetime, *steps: tuple[float, str]) -> None:
-        """Forget planned changes after ``now`` and add ``steps``: (seconds after now, status)."""
-        keep = bisect.bisect_right(self._times, now)
-        del self._times[keep:]
-        del self._statuses[keep:]
-        for offset, status in steps:
+        """Forget planned changes after ``now`` (and any hold) and add ``steps``: (seconds after now, status).
+
+        A divert armed for one of the steps' statuses takes the place of the steps that follow it."""
+        self._truncate(now)
+        self.withheld = None
+        for index, (offset, status) in enumerate(steps):
             self._times.append(now + timedelta(seconds=offset))
             self._statuses.append(status)
+            divert = self.diverts.pop(status, None)
+            if divert is not None:
+                rest = [(now + timedelta(seconds=later), after) for later, after in steps[index + 1 :]]
+                self._divert(divert, rest)
+                return
+
+    def _truncate(self, now: datetime) -> list[tuple[datetime, str]]:
+        """Drop the planned changes after ``now`` and return them."""
+        keep = bisect.bisect_right(self._times, now)
+        dropped = list(zip(self._times[keep:], self._statuses[keep:], strict=True))
+        del self._times[keep:]
+        del self._statuses[keep:]
+        return dropped
+
+    def _divert(self, divert: Divert, rest: list[tuple[datetime, str]]) -> None:
+        if divert.outcome is None:
+            self.withheld = rest
+            return
+        when = rest[0][0] if rest else self._times[-1]
+        self._times.append(when)
+        self._statuses.append(divert.outcome)
+        if divert.landed is not None:
+            divert.landed(when)
+
+    def hold(self, now: datetime) -> None:
+        """Keep the status that holds at ``now`` for ever: its planned successors wait for :meth:`resume`."""
+        if self.withheld is None:
+            self.withheld = self._truncate(now)
+
+    def resume(self, now: datetime) -> list[tuple[datetime, str]]:
+        """Let held changes happen: on their planned times if those are still ahead, otherwise from ``now``
+        on (shifted together). Returns the changes as planned again."""
+        withheld, self.withheld = self.withheld or [], None
+        if not withheld:
+            return []
+        shift = max(now - withheld[0][0], timedelta(0))
+        resumed = [(when + shift, status) for when, status in withheld]
+        for when, status in resumed:
+            self._times.append(when)
+            self._statuses.append(status)
+        return resumed
 
     def entered(self, status: str, now: datetime) -> datetime | None:
         """When ``status`` was last entered at or before ``now``."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
 
+from localcloud import ssoadmin
 from localcloud.sagemaker.base import (
     StudioBase,
     merge_settings,
@@ -13,6 +14,8 @@ from localcloud.sagemaker.base import (
     validate_input,
 )
 from localcloud.sagemaker.models import (
+    App,
+    Domain,
     UserProfile,
 )
 from localcloud.sagemaker.validation import check_name
@@ -35,6 +38,7 @@ class UserProfileOperations(StudioBase):
                 )
             if identifier != "UserName":
                 raise ValidationError("SingleSignOnUserIdentifier must be 'UserName'.")
+            self._check_identity_center_user(domain, value)
         elif identifier is not None or value is not None:
             raise ValidationError(
                 "SingleSignOnUserIdentifier and SingleSignOnUserValue can only be specified "
@@ -63,6 +67,18 @@ class UserProfileOperations(StudioBase):
         )
         store.add_profile(profile)
         return {"UserProfileArn": arn}
+
+    @staticmethod
+    def _check_identity_center_user(domain: Domain, user_name: str) -> None:
+        """``SingleSignOnUserValue`` "must match a valid username of a user in your directory" (botocore's
+        CreateUserProfile model; https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html).
+        AWS's error for an unknown user is not documented: a ValidationException, in our own words."""
+        application = domain.single_sign_on_application_arn
+        if application is None or ssoadmin.user_id_for_name(application, user_name) is None:
+            raise ValidationError(
+                f"SingleSignOnUserValue '{user_name}' does not match the user name of any user in the "
+                f"IAM Identity Center directory of domain {domain.domain_id}."
+            )
 
     def describe_user_profile(self, params: dict[str, Any]) -> dict[str, Any]:
         validate_input("DescribeUserProfile", params)
@@ -109,9 +125,44 @@ class UserProfileOperations(StudioBase):
         profile = self._profile(params["DomainId"], params["UserProfileName"])
         now = self.now
         self._check_updatable(profile, now, "User profile")
+        self._check_security_groups_change(profile, params.get("UserSettings"))
         profile.user_settings = merge_settings(profile.user_settings, params.get("UserSettings"))
         self._plan_update(profile, "user_profile", now)
         return {"UserProfileArn": profile.arn}
+
+    def _check_security_groups_change(self, profile: UserProfile, update: dict[str, Any] | None) -> None:
+        """``UserSettings.SecurityGroups`` cannot change while the profile runs apps.
+
+        Sources: AWS documents the same rule for the settings apps are launched with ("can only be updated
+        if there are no applications running", https://docs.aws.amazon.com/sagemaker/latest/dg/domain-edit.html;
+        UpdateDomain's network members: "no apps in the InService, Pending, or Deleting state", botocore's
+        model); the security groups apply to the user's apps and to the private spaces the user creates
+        (UserSettings.SecurityGroups in botocore's model). We found no page that words the rule for
+        UpdateUserProfile, nor its error: ResourceInUse (the operation's modelled error for a resource in
+        use), with our own wording. Apps that are Pending count as well (stricter: they start with the old
+        groups, as ExecutionRoleIdentityConfig's "no apps in the InService or Pending state" has it).
+        """
+        if update is None or "SecurityGroups" not in update:
+            return
+        current = set((profile.user_settings or {}).get("SecurityGroups") or [])
+        if set(update["SecurityGroups"] or []) == current:
+            return
+        running = self._running_apps(profile)
+        if running:
+            names = ", ".join(f"{app.app_type}/{app.name} ({app.owner})" for app in running)
+            raise ResourceInUseException(
+                f"Unable to update SecurityGroups of UserProfile [{profile.arn}] while it has running App(s): "
+                f"{names}. Delete them first."
+            )
+
+    def _running_apps(self, profile: UserProfile) -> list[App]:
+        """The Pending or InService apps of the profile and of the private spaces it owns."""
+        store, now, domain_id = self.store, self.now, profile.domain_id
+        apps = store.apps_of(domain_id, ("user", profile.name.lower()), now)
+        for space in store.spaces_owned_by(domain_id, profile.name, now):
+            if space.sharing_type == "Private":
+                apps += store.apps_of(domain_id, ("space", space.name.lower()), now)
+        return [app for app in apps if app.status(now) in ("Pending", "InService")]
 
     def delete_user_profile(self, params: dict[str, Any]) -> None:
         validate_input("DeleteUserProfile", params)

@@ -74,7 +74,13 @@ def test_describe_unknown_profile_is_resource_not_found(sm, domain):
 # -- Identity Center ---------------------------------------------------------------------------------
 
 
-def test_sso_profile_keeps_the_identity_center_user(sm, sso_domain):
+# CreateUserProfile's SingleSignOnUserValue "must match a valid username of a user in your directory"
+# (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html): each test that
+# creates an SSO profile first creates its Identity Center user.
+
+
+def test_sso_profile_keeps_the_identity_center_user(cloud, sm, sso_domain):
+    cloud.identity_center_user("alice@example.com")
     sm.create_user_profile(
         DomainId=sso_domain,
         UserProfileName="alice-example-com",
@@ -92,6 +98,38 @@ def test_sso_domain_requires_the_identity_center_user(sm, sso_domain):
     with pytest.raises(ClientError) as excinfo:
         sm.create_user_profile(DomainId=sso_domain, UserProfileName="alice")
     assert code(excinfo) == "ValidationException"
+
+
+def test_sso_user_must_exist_in_the_identity_center_directory(cloud, sm, sso_domain):
+    # AWS's wording for an unknown user is not documented: the emulation answers a ValidationException.
+    user = {"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "nobody@example.com"}
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(DomainId=sso_domain, UserProfileName="nobody", **user)
+    assert code(excinfo) == "ValidationException"
+    assert "nobody@example.com" in excinfo.value.response["Error"]["Message"]
+    assert sm.list_user_profiles(DomainIdEquals=sso_domain)["UserProfiles"] == []
+    cloud.identity_center_user("nobody@example.com")
+    sm.create_user_profile(DomainId=sso_domain, UserProfileName="nobody", **user)
+
+
+def test_sso_user_name_matches_exactly(cloud, sm, sso_domain):
+    # Undocumented whether the match ignores case; the emulation is strict.
+    cloud.identity_center_user("Alice@example.com")
+    user = {"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"}
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(DomainId=sso_domain, UserProfileName="alice", **user)
+    assert code(excinfo) == "ValidationException"
+
+
+def test_identity_center_user_helper_returns_the_identity_store_user_id(cloud, client):
+    user_id = cloud.identity_center_user("bob@example.com", given_name="Bob", family_name="Builder")
+    (instance,) = client("sso-admin").list_instances()["Instances"]
+    # moto's identitystore responses lack members botocore marks required, so this client is not watched.
+    described = client("identitystore", watch=False).describe_user(
+        IdentityStoreId=instance["IdentityStoreId"], UserId=user_id
+    )
+    assert described["UserName"] == "bob@example.com"
+    assert described["Name"]["GivenName"] == "Bob"
 
 
 def test_sso_identifier_must_be_user_name(client, sso_domain):
@@ -117,7 +155,8 @@ def test_iam_domain_refuses_identity_center_fields(sm, domain):
     assert code(excinfo) == "ValidationException"
 
 
-def test_one_identity_center_user_has_one_profile_per_domain(sm, sso_domain):
+def test_one_identity_center_user_has_one_profile_per_domain(cloud, sm, sso_domain):
+    cloud.identity_center_user("alice@example.com")
     user = {"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"}
     sm.create_user_profile(DomainId=sso_domain, UserProfileName="alice", **user)
     with pytest.raises(ClientError) as excinfo:
@@ -125,7 +164,8 @@ def test_one_identity_center_user_has_one_profile_per_domain(sm, sso_domain):
     assert code(excinfo) == "ResourceInUse"
 
 
-def test_identity_center_user_gets_a_new_profile_once_the_old_one_is_gone(sm, sso_domain, settle):
+def test_identity_center_user_gets_a_new_profile_once_the_old_one_is_gone(cloud, sm, sso_domain, settle):
+    cloud.identity_center_user("alice@example.com")
     user = {"SingleSignOnUserIdentifier": "UserName", "SingleSignOnUserValue": "alice@example.com"}
     sm.create_user_profile(DomainId=sso_domain, UserProfileName="alice", **user)
     settle()
@@ -181,7 +221,13 @@ def test_delete_profile_refused_while_it_has_a_running_app(sm, domain, settle):
 def test_a_failed_app_does_not_hold_its_profile(cloud, sm, domain, settle):
     sm.create_user_profile(DomainId=domain, UserProfileName="alice")
     settle()
-    sm.create_app(DomainId=domain, UserProfileName="alice", AppType="KernelGateway", AppName="k1")
+    sm.create_app(
+        DomainId=domain,
+        UserProfileName="alice",
+        AppType="KernelGateway",
+        AppName="k1",
+        ResourceSpec={"InstanceType": "ml.t3.medium"},
+    )
     cloud.fail_app(domain, "KernelGateway", "k1", user_profile_name="alice")
     sm.delete_user_profile(DomainId=domain, UserProfileName="alice")
 
@@ -239,6 +285,66 @@ def test_update_pending_profile_is_resource_in_use(sm, domain):
             DomainId=domain, UserProfileName="alice", UserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/B"}
         )
     assert code(excinfo) == "ResourceInUse"
+
+
+def test_update_security_groups_refused_while_the_profile_runs_apps(sm, domain, settle):
+    # UserSettings.SecurityGroups apply to the user's apps; AWS documents that such settings "can only be
+    # updated if there are no applications running" (https://docs.aws.amazon.com/sagemaker/latest/dg/domain-edit.html).
+    # The error code and wording for UpdateUserProfile are not documented: ResourceInUse, our wording.
+    sm.create_user_profile(DomainId=domain, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-1"]})
+    settle()
+    app = {"DomainId": domain, "UserProfileName": "alice", "AppType": "JupyterServer", "AppName": "default"}
+    sm.create_app(**app)
+    for _ in range(2):  # refused while the app is Pending (stricter), then while it is InService
+        with pytest.raises(ClientError) as excinfo:
+            sm.update_user_profile(DomainId=domain, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-2"]})
+        assert code(excinfo) == "ResourceInUse"
+        assert "JupyterServer/default" in excinfo.value.response["Error"]["Message"]
+        settle()
+    assert sm.describe_user_profile(DomainId=domain, UserProfileName="alice")["UserSettings"]["SecurityGroups"] == [
+        "sg-1"
+    ]
+    # Other settings, and the same groups again, are no change of security groups.
+    sm.update_user_profile(
+        DomainId=domain,
+        UserProfileName="alice",
+        UserSettings={"SecurityGroups": ["sg-1"], "DefaultLandingUri": "studio::"},
+    )
+    settle()
+    sm.delete_app(**app)
+    settle()
+    sm.update_user_profile(DomainId=domain, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-2"]})
+    assert sm.describe_user_profile(DomainId=domain, UserProfileName="alice")["UserSettings"]["SecurityGroups"] == [
+        "sg-2"
+    ]
+
+
+def test_update_security_groups_refused_while_a_private_space_of_the_profile_runs_apps(cloud, sm, domain, settle):
+    # "SageMaker applies these settings only to private spaces that the user creates" (UserSettings.SecurityGroups,
+    # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UserSettings.html): apps of the user's private
+    # spaces count, apps of shared spaces do not.
+    for name in ("alice", "bob"):
+        sm.create_user_profile(DomainId=domain, UserProfileName=name)
+    settle()
+    for space, sharing in (("alice-lab", "Private"), ("team", "Shared")):
+        sm.create_space(
+            DomainId=domain,
+            SpaceName=space,
+            OwnershipSettings={"OwnerUserProfileName": "alice"},
+            SpaceSharingSettings={"SharingType": sharing},
+        )
+    settle()
+    sm.create_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    settle()
+    sm.update_user_profile(DomainId=domain, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-1"]})
+    settle()
+    sm.create_app(DomainId=domain, SpaceName="alice-lab", AppType="JupyterLab", AppName="default")
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_user_profile(DomainId=domain, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-2"]})
+    assert code(excinfo) == "ResourceInUse"
+    sm.update_user_profile(DomainId=domain, UserProfileName="bob", UserSettings={"SecurityGroups": ["sg-2"]})
+    cloud.fail_app(domain, "JupyterLab", "default", space_name="alice-lab")  # a Failed app runs nothing
+    sm.update_user_profile(DomainId=domain, UserProfileName="alice", UserSettings={"SecurityGroups": ["sg-2"]})
 
 
 # -- listing -----------------------------------------------------------------------------------------

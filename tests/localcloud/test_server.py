@@ -174,7 +174,13 @@ def test_studio_controls_mark_activity_and_fail_apps_over_http(server: LocalClou
     sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="ana")
     _control(server.url, "POST", "clock/advance", {"seconds": 3600})
     for name in ("canvas", "broken"):
-        sagemaker.create_app(DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName=name)
+        sagemaker.create_app(
+            DomainId=domain_id,
+            UserProfileName="ana",
+            AppType="KernelGateway",
+            AppName=name,
+            ResourceSpec={"InstanceType": "ml.t3.medium"},
+        )
     _control(server.url, "POST", "clock/advance", {"seconds": 3600})
     app = {"domain_id": domain_id, "app_type": "KernelGateway", "user_profile_name": "ana"}
 
@@ -196,6 +202,49 @@ def test_studio_controls_mark_activity_and_fail_apps_over_http(server: LocalClou
     with pytest.raises(urllib.error.HTTPError) as unknown:
         _control(server.url, "POST", "sagemaker/user-activity", {**app, "app_name": "canvas", "colour": "red"})
     assert unknown.value.code == 400
+
+
+def test_failure_controls_over_http(server: LocalCloudServer):
+    # The same controls as LocalCloud.keep_deleting / fail_resource / release (see test_sagemaker_failures.py
+    # for the AWS statuses they follow: API_UserProfileDetails.html, API_AppDetails.html).
+    ec2, sagemaker = _client(server, "ec2"), _client(server, "sagemaker")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+    domain_id = sagemaker.create_domain(
+        DomainName="failing",
+        AuthMode="IAM",
+        DefaultUserSettings={"ExecutionRole": "arn:aws:iam::123456789012:role/SageMakerExecution"},
+        VpcId=vpc_id,
+        SubnetIds=[subnet["SubnetId"]],
+    )["DomainId"]
+    hour = {"seconds": 3600}
+    _control(server.url, "POST", "clock/advance", hour)
+    for name in ("ana", "bo"):
+        sagemaker.create_user_profile(DomainId=domain_id, UserProfileName=name)
+    _control(server.url, "POST", "clock/advance", hour)
+
+    ana, bo = {"domain_id": domain_id, "user_profile_name": "ana"}, {"domain_id": domain_id, "user_profile_name": "bo"}
+    assert _control(server.url, "POST", "sagemaker/keep-deleting", ana) == {"done": "keep-deleting"}
+    failure = {**bo, "status": "Delete_Failed", "reason": "EFS busy"}
+    assert _control(server.url, "POST", "sagemaker/fail", failure) == {"done": "fail"}
+    for name in ("ana", "bo"):
+        sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName=name)
+    _control(server.url, "POST", "clock/advance", hour)
+    assert sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName="ana")["Status"] == "Deleting"
+    failed = sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName="bo")
+    assert (failed["Status"], failed["FailureReason"]) == ("Delete_Failed", "EFS busy")
+
+    assert _control(server.url, "POST", "sagemaker/release", ana) == {"done": "release"}
+    assert [p["UserProfileName"] for p in sagemaker.list_user_profiles()["UserProfiles"]] == ["bo"]
+    for body, status in (
+        ({**bo, "status": "Deleted"}, 409),  # not a status a profile can be put in
+        ({"domain_id": domain_id, "user_profile_name": "nobody"}, 404),
+        ({**bo, "colour": "red"}, 400),
+    ):
+        route = "sagemaker/fail" if "status" in body else "sagemaker/release"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _control(server.url, "POST", route, body)
+        assert refused.value.code == status
 
 
 def test_every_server_starts_as_an_empty_cloud():

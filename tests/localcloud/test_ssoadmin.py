@@ -161,6 +161,74 @@ def test_application_goes_with_its_domain(sm, sso, sso_domain, application, sett
     assert code(excinfo) == "ResourceNotFoundException"
 
 
+# -- ListApplications (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_ListApplications.html;
+# request and response shapes from botocore's sso-admin model, checked by the watched client) -------------
+
+
+def test_list_applications_lists_what_the_domains_registered(sso, sm, instance, new_domain, settle):
+    first = sm.describe_domain(DomainId=new_domain("one", AuthMode="SSO"))["SingleSignOnApplicationArn"]
+    new_domain("iam")  # an IAM domain registers no application
+    second_id = new_domain("two", AuthMode="SSO")
+    second = sm.describe_domain(DomainId=second_id)["SingleSignOnApplicationArn"]
+    listed = sso.list_applications(InstanceArn=instance["InstanceArn"])["Applications"]
+    assert [a["ApplicationArn"] for a in listed] == [first, second]
+    described = sso.describe_application(ApplicationArn=first)
+    del described["ResponseMetadata"]
+    assert listed[0] == described
+    assert {a["ApplicationProviderArn"] for a in listed} == {ssoadmin.SAGEMAKER_PROVIDER_ARN}
+    settle()
+    sm.delete_domain(DomainId=second_id)
+    settle()
+    remaining = sso.list_applications(InstanceArn=instance["InstanceArn"])["Applications"]
+    assert [a["ApplicationArn"] for a in remaining] == [first]
+
+
+def test_list_applications_filters_by_account_and_provider(sso, instance, application):
+    def arns(**filters: str) -> list[str]:
+        page = sso.list_applications(InstanceArn=instance["InstanceArn"], Filter=filters)
+        return [a["ApplicationArn"] for a in page["Applications"]]
+
+    assert arns(ApplicationAccount="123456789012") == [application]
+    assert arns(ApplicationAccount="210987654321") == []
+    assert arns(ApplicationProvider=ssoadmin.SAGEMAKER_PROVIDER_ARN) == [application]
+    assert arns(ApplicationProvider="arn:aws:sso::aws:applicationProvider/custom") == []
+
+
+def test_list_applications_paginates_with_the_paginator(client, sso, instance, new_domain):
+    created = [
+        client("sagemaker").describe_domain(DomainId=new_domain(f"d{i}", AuthMode="SSO"))["SingleSignOnApplicationArn"]
+        for i in range(5)
+    ]
+    pages = list(
+        sso.get_paginator("list_applications").paginate(
+            InstanceArn=instance["InstanceArn"], PaginationConfig={"PageSize": 2}
+        )
+    )
+    assert [len(page["Applications"]) for page in pages] == [2, 2, 1]
+    assert [a["ApplicationArn"] for page in pages for a in page["Applications"]] == created
+
+
+def test_list_applications_returns_at_most_fifty_a_page(sso, instance):
+    # botocore's model caps the Applications list of one response at 50 (MaxResults goes to 100).
+    for i in range(51):
+        ssoadmin.register_application("123456789012", "us-east-1", f"app-{i}")
+    first = sso.list_applications(InstanceArn=instance["InstanceArn"], MaxResults=100)
+    assert len(first["Applications"]) == 50
+    rest = sso.list_applications(InstanceArn=instance["InstanceArn"], NextToken=first["NextToken"])
+    assert len(rest["Applications"]) == 1
+    assert "NextToken" not in rest
+
+
+def test_list_applications_refuses_an_unknown_instance_and_a_bad_token(sso, instance, application):
+    # Undocumented: the operation models no not-found error, so an unknown instance is a ValidationException.
+    with pytest.raises(ClientError) as excinfo:
+        sso.list_applications(InstanceArn="arn:aws:sso:::instance/ssoins-0000000000000000")
+    assert code(excinfo) == "ValidationException"
+    with pytest.raises(ClientError) as excinfo:
+        sso.list_applications(InstanceArn=instance["InstanceArn"], NextToken="bogus")
+    assert code(excinfo) == "ValidationException"
+
+
 def test_install_forgets_applications(application):
     ssoadmin.install()
     assert ssoadmin.assignments(application) == []
