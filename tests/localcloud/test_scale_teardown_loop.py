@@ -54,7 +54,8 @@ def test_a_wait_loop_teardown_of_a_thousand_profiles_runs_in_seconds():
         # Two passes: the first deletes all, the second, a minute later, finds none left.
         assert cloud.calls.count("lambda", "Invoke") == 2
         assert cloud.client("sagemaker").list_domains()["Domains"] == []
-        # RetentionPolicy Delete: the home file system went with the domain.
+        # RetentionPolicy Delete: the home file system goes once its mount targets have gone after the domain.
+        cloud.clock.advance(Latencies().mount_target_delete)
         with pytest.raises(ClientError, match="FileSystemNotFound"):
             cloud.client("efs").describe_file_systems(FileSystemId=file_system)
         virtual_seconds = (cloud.clock.now() - started_virtual).total_seconds()
