@@ -103,7 +103,8 @@ def domain(new_domain: Callable[..., str], settle: Callable[[], None]) -> str:
 
 @pytest.fixture
 def sso_domain(new_domain: Callable[..., str], settle: Callable[[], None]) -> str:
-    """An Identity Center domain, InService."""
+    """An Identity Center domain, InService. Its profiles' ``SingleSignOnUserValue`` must name an existing
+    Identity Center user: create one first with ``cloud.identity_center_user(user_name)``."""
     domain_id = new_domain(name="sso-studio", AuthMode="SSO")
     settle()
     return domain_id
