@@ -25,7 +25,7 @@ import threading
 import weakref
 
 from localcloud.clock import VirtualClock, get_clock
-from localcloud.sagemaker import controls, store
+from localcloud.sagemaker import canvas_metrics, controls, store
 from localcloud.sagemaker.latency import Latencies, LatencyModel
 from localcloud.sagemaker.responses import install_handlers
 
@@ -49,3 +49,4 @@ def install(latencies: Latencies | None = None, seed: int = 0) -> None:
         if clock not in _listening:
             clock.on_advance(store.settle_all)
             _listening.add(clock)
+        canvas_metrics.install()  # after settle_all: relaunched apps exist before their datapoints are due
