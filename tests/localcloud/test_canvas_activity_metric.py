@@ -8,6 +8,8 @@ moment the app became InService (see localcloud/sagemaker/canvas_metrics.py).
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -106,11 +108,13 @@ def test_nothing_is_published_while_an_app_is_pending_deleting_deleted_or_failed
     queries = [query("alice", metric(domain, "alice")), query("bob", metric(domain, "bob"))]
     assert read(cw, queries, *window) == {"alice": [], "bob": []}
 
-    # alice's app is deleted after its second datapoint; bob's fails after its first.
+    # bob's app fails after its first datapoint; alice's is Deleting when its third one would be due.
     cloud.clock.advance_to(in_service + 1.5 * PUBLISH_INTERVAL)
     cloud.fail_app(domain, "Canvas", "default", user_profile_name="bob")
-    cloud.clock.advance_to(in_service + 2.5 * PUBLISH_INTERVAL)
+    cloud.clock.advance_to(in_service + 3 * PUBLISH_INTERVAL - timedelta(seconds=60))
     sm.delete_app(**canvas_app(domain, "alice"))
+    cloud.clock.advance(60)
+    assert sm.describe_app(**canvas_app(domain, "alice"))["Status"] == "Deleting"
     cloud.clock.advance(6 * 3600)
     assert sm.describe_app(**canvas_app(domain, "alice"))["Status"] == "Deleted"
     assert sm.describe_app(**canvas_app(domain, "bob"))["Status"] == "Failed"
@@ -314,7 +318,7 @@ def test_a_day_of_hundreds_of_canvas_apps_reads_in_one_batch(cloud, cw, domain, 
     assert len(cw.list_metrics(Namespace=NAMESPACE)["Metrics"]) == 200
 
 
-def test_the_http_server_publishes_when_its_clock_is_advanced():
+def test_the_http_server_publishes_when_its_clock_endpoint_advances():
     with LocalCloudServer(port=0, start=datetime(2025, 3, 3, 9, 0, tzinfo=UTC)) as server:
 
         def http_client(service: str) -> Any:
@@ -322,15 +326,20 @@ def test_the_http_server_publishes_when_its_clock_is_advanced():
                 boto3.client(service, region_name="us-east-1", endpoint_url=server.url, config=NO_RETRIES)  # type: ignore[call-overload]
             )
 
+        def advance(seconds: int) -> None:
+            body = json.dumps({"seconds": seconds}).encode()
+            request = urllib.request.Request(f"{server.url}/_localcloud/clock/advance", data=body, method="POST")
+            with urllib.request.urlopen(request, timeout=10):
+                pass
+
         sm, ec2, cw = (http_client(s) for s in ("sagemaker", "ec2", "cloudwatch"))
         domain = _studio_domain(sm, ec2, "us-east-1")
-        server.clock.advance(3600)  # what POST /_localcloud/clock/advance does
+        advance(3600)
         sm.create_user_profile(DomainId=domain, UserProfileName="alice")
-        server.clock.advance(3600)
+        advance(3600)
         sm.create_app(**canvas_app(domain, "alice"))
-        server.clock.advance(3600)
+        advance(3600)
 
-        found = read(
-            cw, [query("q", metric(domain, "alice"))], server.clock.now() - timedelta(hours=2), server.clock.now()
-        )
+        now = server.clock.now()
+        found = read(cw, [query("q", metric(domain, "alice"))], now - timedelta(hours=2), now)
         assert [value for _, value in found["q"]] == [INTERVAL, 2 * INTERVAL]
