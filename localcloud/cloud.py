@@ -28,6 +28,7 @@ from localcloud.session import NO_RETRIES, shared_session
 if TYPE_CHECKING:
     from localcloud.harness.stack import Stack
     from localcloud.sagemaker.latency import Latencies
+    from localcloud.sagemaker.options import StudioOptions
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -51,12 +52,14 @@ class LocalCloud:
         start: datetime | None = None,
         latencies: Latencies | None = None,
         seed: int = 0,
+        studio: StudioOptions | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.clock = VirtualClock(start)
         self.latencies = latencies
         self.seed = seed
+        self.studio_options = studio  # None: StudioOptions() (SageMaker relaunches nothing by itself)
         self.calls: CallLog = INTERCEPTOR.log
         self.faults: Faults = INTERCEPTOR.faults
         self.stack: Stack | None = None
@@ -91,7 +94,7 @@ class LocalCloud:
         INTERCEPTOR.install()
         INTERCEPTOR.log.clear()
         INTERCEPTOR.faults.clear()
-        studio.install(latencies=self.latencies, seed=self.seed)
+        studio.install(latencies=self.latencies, seed=self.seed, studio=self.studio_options)
         ssoadmin.install()
         efs.install()
         ec2.install()
@@ -148,6 +151,16 @@ class LocalCloud:
         """Put an app into ``Failed`` with ``reason``."""
         studio.controls.fail_app(self.account_id, self.region, domain_id, app_type, app_name, reason, **owner)
 
+    def open_browser_tab(self, domain_id: str, user_profile_name: str) -> None:
+        """The user opens Studio Classic now: launches their JupyterServer ``default`` app if none is live, and,
+        with ``StudioOptions(relaunch_jupyter_server=True)``, relaunches it when it is deleted until the tab
+        is closed."""
+        studio.browser.open_browser_tab(self.account_id, self.region, domain_id, user_profile_name)
+
+    def close_browser_tab(self, domain_id: str, user_profile_name: str) -> None:
+        """The user closes Studio Classic now."""
+        studio.browser.close_browser_tab(self.account_id, self.region, domain_id, user_profile_name)
+
     # A resource is named as in the API: the domain id alone is the domain; ``user_profile_name=`` or
     # ``space_name=`` a profile or space; with ``app_type=`` and ``app_name=`` an app of that owner.
 
@@ -173,7 +186,6 @@ class LocalCloud:
         return ssoadmin.create_user(
             self.account_id, self.region, user_name, given_name=given_name, family_name=family_name, email=email
         )
-
 
     # -- the deployed template -------------------------------------------------------------------
 

@@ -39,11 +39,14 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from localcloud.calls import INTERCEPTOR, FaultRule
 from localcloud.clock import VirtualClock, use_clock
 from localcloud.cloud import DEFAULT_ACCOUNT, DEFAULT_REGION
+
+if TYPE_CHECKING:
+    from localcloud.sagemaker.options import StudioOptions
 
 LOOPBACK = "127.0.0.1"
 CONTROL_PREFIX = "/_localcloud/"
@@ -128,6 +131,8 @@ class ControlApp:
             return _app_control(route, _json_body(environ))
         if route in _RESOURCE_CONTROLS and method == "POST":
             return _resource_control(route, _json_body(environ))
+        if route == "sagemaker/browser-tab" and method in ("POST", "DELETE"):
+            return _browser_tab(method == "POST", _json_body(environ))
         raise ControlError("404 Not Found", f"no control endpoint {method} {path}")
 
     def _clock_state(self) -> dict[str, Any]:
@@ -160,6 +165,25 @@ def _app_control(route: str, request: dict[str, Any]) -> dict[str, Any]:
     except ValueError as error:
         raise ControlError("409 Conflict", str(error)) from error
     return {"done": route.rsplit("/", 1)[1]}
+
+
+def _browser_tab(opening: bool, request: dict[str, Any]) -> dict[str, Any]:
+    """``POST`` opens Studio Classic for a user, ``DELETE`` closes it (LocalCloud.open/close_browser_tab);
+    body ``{"domain_id", "user_profile_name"}`` and optionally ``region``, ``account_id``."""
+    from localcloud.sagemaker import browser
+
+    unknown = set(request) - {"domain_id", "user_profile_name", "region", "account_id"}
+    if unknown:
+        raise ControlError("400 Bad Request", f"unknown fields: {sorted(unknown)}")
+    where = (str(request.get("account_id", DEFAULT_ACCOUNT)), str(request.get("region", DEFAULT_REGION)))
+    user = (str(request["domain_id"]), str(request["user_profile_name"]))
+    try:
+        (browser.open_browser_tab if opening else browser.close_browser_tab)(*where, *user)
+    except LookupError as error:
+        raise ControlError("404 Not Found", str(error)) from error
+    except ValueError as error:
+        raise ControlError("409 Conflict", str(error)) from error
+    return {"browser_tab": "open" if opening else "closed"}
 
 
 # The failure controls (LocalCloud.keep_deleting, fail_resource, release) over HTTP.
@@ -226,10 +250,13 @@ class LocalCloudServer:
     Port 0 picks a free port (see :attr:`url`). One server per process: moto's state is process-wide.
     """
 
-    def __init__(self, port: int = 5000, *, start: datetime | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, port: int = 5000, *, start: datetime | None = None, seed: int = 0, studio: StudioOptions | None = None
+    ) -> None:
         self.clock = VirtualClock(start)
         self._port = port
         self._seed = seed
+        self._studio = studio
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._previous_clock: VirtualClock | None = None
@@ -261,7 +288,7 @@ class LocalCloudServer:
         INTERCEPTOR.install()
         INTERCEPTOR.log.clear()
         INTERCEPTOR.faults.clear()
-        sagemaker.install(seed=self._seed)
+        sagemaker.install(seed=self._seed, studio=self._studio)
         ssoadmin.install()
         efs.install()
         ec2.install()
@@ -309,9 +336,9 @@ class LocalCloudServer:
         self.stop()
 
 
-def serve(port: int, seed: int = 0) -> None:
+def serve(port: int, seed: int = 0, studio: StudioOptions | None = None) -> None:
     """Run the server in the foreground until interrupted."""
-    server = LocalCloudServer(port, seed=seed)
+    server = LocalCloudServer(port, seed=seed, studio=studio)
     server.start()
     print(f"local cloud listening on {server.url} (control endpoints under {server.url}{CONTROL_PREFIX})", flush=True)
     stop = threading.Event()

@@ -16,7 +16,12 @@ package adds them to moto's SageMaker dispatch, faithful to AWS where it matters
   equals ``LastHealthCheckTimestamp`` (AWS documents that health checks also update the activity stamp).
   So a real activity stays visible until the next health check, then the two are equal again.
 
-``install(latencies, seed)`` is called by :class:`localcloud.LocalCloud` before moto starts.
+- a domain with ``RStudioServerProDomainSettings`` runs the ``domain-shared`` ``RStudioServerPro`` app
+  ``default`` (launched with the domain, or when UpdateDomain adds the settings); domain and profile
+  tags propagate to the apps launched in them; apps relaunch by themselves only as
+  :class:`~localcloud.sagemaker.options.StudioOptions` says (see :mod:`.relaunch`, :mod:`.browser`).
+
+``install(latencies, seed, studio)`` is called by :class:`localcloud.LocalCloud` before moto starts.
 """
 
 from __future__ import annotations
@@ -25,26 +30,28 @@ import threading
 import weakref
 
 from localcloud.clock import VirtualClock, get_clock
-from localcloud.sagemaker import canvas_metrics, controls, store
+from localcloud.sagemaker import browser, canvas_metrics, controls, store
 from localcloud.sagemaker.latency import Latencies, LatencyModel
+from localcloud.sagemaker.options import StudioOptions
 from localcloud.sagemaker.responses import install_handlers
 
-__all__ = ["Latencies", "controls", "install"]
+__all__ = ["Latencies", "StudioOptions", "browser", "controls", "install"]
 
 _lock = threading.Lock()
 _listening: weakref.WeakSet[VirtualClock] = weakref.WeakSet()
 
 
-def install(latencies: Latencies | None = None, seed: int = 0) -> None:
+def install(latencies: Latencies | None = None, seed: int = 0, studio: StudioOptions | None = None) -> None:
     """Add the Studio operations to moto (once) and start from an empty Studio (every time).
 
     ``latencies`` defaults to :class:`Latencies` (realistic minutes, no jitter); ``seed`` fixes the
-    generated ids and the jitter. Side effects that complete with a delete (EFS removal) run as soon as
-    the active clock passes their time, even if nobody calls SageMaker again.
+    generated ids and the jitter; ``studio`` defaults to :class:`StudioOptions` (no relaunches). Side
+    effects that complete with a delete (EFS removal) and relaunches run as soon as the active clock
+    passes their time, even if nobody calls SageMaker again.
     """
     with _lock:
         install_handlers()
-        store.reset(LatencyModel(latencies, seed), seed)
+        store.reset(LatencyModel(latencies, seed), seed, studio)
         clock = get_clock()
         if clock not in _listening:
             clock.on_advance(store.settle_all)

@@ -1,4 +1,4 @@
-"""CreateApp, DescribeApp, ListApps and DeleteApp."""
+"""CreateApp, DescribeApp, ListApps and DeleteApp, and the apps SageMaker launches by itself."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
 
+from localcloud.sagemaker import relaunch
 from localcloud.sagemaker.base import (
     DOMAIN_SHARED,
     FINISHED_APP,
@@ -24,14 +25,26 @@ from localcloud.sagemaker.models import (
     Domain,
     OwnerKind,
     Space,
+    Timeline,
     UserProfile,
 )
 from localcloud.sagemaker.store import AppKey
-from localcloud.sagemaker.validation import check_max_results, check_name
+from localcloud.sagemaker.validation import check_jupyter_server_spec, check_max_results, check_name
 
 # Apps that only run in a space, only on a user profile, or only on domain-shared (AWS-FACTS §1).
 SPACE_ONLY_APPS = frozenset({"JupyterLab", "CodeEditor"})
 PROFILE_ONLY_APPS = frozenset({"Canvas", "RStudioServerPro"})
+# The app every RStudio domain runs: "The RStudioServerPro app is launched by a special user profile named
+# domain-shared" (https://docs.aws.amazon.com/sagemaker/latest/dg/rstudio-create-cli.html).
+RSTUDIO_SERVER_KEY: AppKey = ("user", DOMAIN_SHARED, "RStudioServerPro", "default")
+# Where each app type's default ResourceSpec lives in user, space and domain settings.
+_APP_SETTINGS = {
+    "JupyterServer": "JupyterServerAppSettings",
+    "KernelGateway": "KernelGatewayAppSettings",
+    "TensorBoard": "TensorBoardAppSettings",
+    "JupyterLab": "JupyterLabAppSettings",
+    "CodeEditor": "CodeEditorAppSettings",
+}
 
 
 class AppOperations(StudioBase):
@@ -75,15 +88,17 @@ class AppOperations(StudioBase):
             raise ValidationError(f"{app_type} apps belong to a user profile: specify UserProfileName.")
         if app_type == "RStudioServerPro" and owner_name.lower() != DOMAIN_SHARED:
             raise ValidationError(f"RStudioServerPro apps can only be created for the {DOMAIN_SHARED} user profile.")
+        requested: dict[str, Any] | None = params.get("ResourceSpec")
+        if app_type == "JupyterServer":
+            check_jupyter_server_spec(requested)
         domain = self._usable_domain(params["DomainId"])
         store, now = self.store, self.now
 
-        owner_record: UserProfile | Space | None = None
+        owner_record: UserProfile | Space | None
         if kind == "space":
             owner_record = self._space(domain.domain_id, owner_name)
-        elif owner_name.lower() != DOMAIN_SHARED or self.store.profile(domain.domain_id, owner_name, now):
-            # domain-shared needs no profile record; if one was created by that name, it is the owner.
-            owner_record = self._profile(domain.domain_id, owner_name)
+        else:
+            owner_record = self._profile_or_domain_shared(domain.domain_id, owner_name)
         if owner_record is not None:
             self._check_usable(owner_record, now, "")
             owner_name = owner_record.name
@@ -93,40 +108,115 @@ class AppOperations(StudioBase):
         if existing is not None and existing.status(now) not in FINISHED_APP:
             raise ResourceInUseException(f"App [{arn}] already exists.")
 
-        timeline = self._pending("app", now)
-        # Profile and space tags propagate to the apps launched from them (AWS-FACTS §4); the app's own win.
-        inherited = owner_record.tags if owner_record is not None else []
+        spec = self._resource_spec(domain, owner_record, app_type, requested)
+        if app_type == "KernelGateway" and not (spec or {}).get("InstanceType"):
+            # "If InstanceType is not specified in any of those three ResourceSpec values for a KernelGateway
+            # app, the CreateApp call fails with a request validation error"
+            # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateApp.html); AWS's wording
+            # is not public.
+            where = "space" if kind == "space" else "user profile"
+            raise ValidationError(
+                "InstanceType must be specified for a KernelGateway app: in the ResourceSpec of the request, "
+                f"or in KernelGatewayAppSettings.DefaultResourceSpec of the {where} or of the domain."
+            )
+        app = self._launch(
+            domain,
+            owner_record,
+            key,
+            owner_name=owner_name,
+            app_name=name,
+            when=now,
+            ready_in=self._draw("app", "create"),
+            resource_spec=spec,
+            tags=params.get("Tags") or [],
+        )
+        app.recovery_mode = params.get("RecoveryMode")
+        return {"AppArn": app.arn}
+
+    def _profile_or_domain_shared(self, domain_id: str, owner_name: str) -> UserProfile | None:
+        """The owning profile. domain-shared needs no profile record; if one was created by that name, it is
+        the owner."""
+        if owner_name.lower() == DOMAIN_SHARED and self.store.profile(domain_id, owner_name, self.now) is None:
+            return None
+        return self._profile(domain_id, owner_name)
+
+    def _launch(
+        self,
+        domain: Domain,
+        owner_record: UserProfile | Space | None,
+        key: AppKey,
+        *,
+        owner_name: str,
+        app_name: str,
+        when: datetime,
+        ready_in: float,
+        resource_spec: dict[str, Any] | None,
+        tags: list[dict[str, str]],
+    ) -> App:
+        """A new app record, Pending from ``when`` and InService ``ready_in`` seconds later, watched for a
+        relaunch if the options ask for one. Names are kept as spelt; ``key`` has them lower-cased."""
+        kind, _, app_type, _ = key
+        timeline = Timeline(when, "Pending")
+        timeline.plan(when, (ready_in, "InService"))
         app = App(
-            arn=arn,
-            created=now,
-            sequence=store.next_sequence(),
+            arn=self._app_arn(domain.domain_id, owner_name, app_type, app_name),
+            created=when,
+            sequence=self.store.next_sequence(),
             timeline=timeline,
-            tags=merge_tags(inherited, params.get("Tags") or []),
+            tags=merge_tags(self._inherited_tags(domain, owner_record), tags),
             domain_id=domain.domain_id,
             owner_kind=kind,
             owner=owner_name,
             app_type=app_type,
-            name=name,
-            resource_spec=params.get("ResourceSpec") or self._default_resource_spec(domain, owner_record, app_type),
-            recovery_mode=params.get("RecoveryMode"),
+            name=app_name,
+            resource_spec=resource_spec,
         )
-        store.add_app(app, key)
-        return {"AppArn": arn}
+        self.store.add_app(app, key)
+        relaunch.watch(self.store, app, self.relaunch)
+        return app
 
     @staticmethod
-    def _default_resource_spec(
-        domain: Domain, owner: UserProfile | Space | None, app_type: str
+    def _inherited_tags(domain: Domain, owner: UserProfile | Space | None) -> list[dict[str, str]]:
+        """Tags an app takes from where it is launched. "Tags that you specify for the Domain are also added to
+        all Apps that the Domain launches", and the same for a User Profile (``Tags`` of CreateDomain and
+        CreateUserProfile: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateDomain.html,
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html). CreateSpace
+        documents no such propagation, so space tags stay on the space. The app's own tags win, then the
+        profile's, then the domain's."""
+        owner_tags = owner.tags if isinstance(owner, UserProfile) else []
+        return merge_tags(domain.tags, owner_tags)
+
+    def _resource_spec(
+        self,
+        domain: Domain,
+        owner: UserProfile | Space | None,
+        app_type: str,
+        requested: dict[str, Any] | None,
     ) -> dict[str, Any] | None:
-        """``<AppType>AppSettings.DefaultResourceSpec`` of the owner, else of the domain defaults."""
-        settings_key = {
-            "JupyterServer": "JupyterServerAppSettings",
-            "KernelGateway": "KernelGatewayAppSettings",
-            "TensorBoard": "TensorBoardAppSettings",
-            "JupyterLab": "JupyterLabAppSettings",
-            "CodeEditor": "CodeEditorAppSettings",
-        }.get(app_type)
+        """The request's ResourceSpec, else the first default one. "The value of InstanceType passed as part of
+        the ResourceSpec in the CreateApp call overrides the value passed as part of the ResourceSpec
+        configured for the user profile or the domain" (API_CreateApp.html), so a missing InstanceType comes
+        from the most specific default spec that has one."""
+        defaults = self._default_resource_specs(domain, owner, app_type)
+        spec = dict(requested) if requested else (dict(defaults[0]) if defaults else {})
+        if not spec.get("InstanceType"):
+            instance_type = next((d["InstanceType"] for d in defaults if d.get("InstanceType")), None)
+            if instance_type:
+                spec["InstanceType"] = instance_type
+        return spec or None
+
+    @staticmethod
+    def _default_resource_specs(
+        domain: Domain, owner: UserProfile | Space | None, app_type: str
+    ) -> list[dict[str, Any]]:
+        """``<AppType>AppSettings.DefaultResourceSpec`` of the owner, then of the domain defaults, most specific
+        first; the RStudio server's comes from ``RStudioServerProDomainSettings``."""
+        if app_type == "RStudioServerPro":
+            rstudio = (domain.domain_settings or {}).get("RStudioServerProDomainSettings") or {}
+            return [dict(rstudio["DefaultResourceSpec"])] if rstudio.get("DefaultResourceSpec") else []
+        settings_key = _APP_SETTINGS.get(app_type)
         if settings_key is None:
-            return None
+            return []
         candidates: list[dict[str, Any] | None] = []
         if isinstance(owner, UserProfile):
             candidates.append(owner.user_settings)
@@ -134,11 +224,73 @@ class AppOperations(StudioBase):
             candidates.append(owner.space_settings)
             candidates.append(domain.default_space_settings)
         candidates.append(domain.default_user_settings)
-        for settings in candidates:
-            spec = ((settings or {}).get(settings_key) or {}).get("DefaultResourceSpec")
-            if spec:
-                return dict(spec)
-        return None
+        specs = [((settings or {}).get(settings_key) or {}).get("DefaultResourceSpec") for settings in candidates]
+        return [dict(spec) for spec in specs if spec]
+
+    # ====================================================================== apps SageMaker launches itself
+
+    def launch_rstudio_server(self, domain: Domain, ready_in: float) -> None:
+        """The domain-shared RStudioServerPro app ``default``, launched now, InService ``ready_in`` seconds later.
+
+        "The RStudioServerPro app is launched automatically when you create a Amazon SageMaker AI domain using
+        the create-domain CLI command with the RStudioServerProDomainSettings parameter specified"
+        (https://docs.aws.amazon.com/sagemaker/latest/dg/rstudio-create-cli.html); adding those settings with
+        UpdateDomain launches it too (https://docs.aws.amazon.com/sagemaker/latest/dg/rstudio-add-existing.html
+        checks its status after the update). Nothing is launched while a live one exists."""
+        now = self.now
+        existing = self.store.app(domain.domain_id, RSTUDIO_SERVER_KEY, now)
+        if existing is not None and existing.status(now) not in FINISHED_APP:
+            return
+        owner = self.store.profile(domain.domain_id, DOMAIN_SHARED, now)
+        self._launch(
+            domain,
+            owner,
+            RSTUDIO_SERVER_KEY,
+            owner_name=owner.name if owner is not None else DOMAIN_SHARED,
+            app_name="default",
+            when=now,
+            ready_in=ready_in,
+            resource_spec=self._resource_spec(domain, owner, "RStudioServerPro", None),
+            tags=[],
+        )
+
+    def launch_studio_classic(self, domain: Domain, profile: UserProfile) -> None:
+        """The JupyterServer app ``default`` that opening Studio Classic starts when the user has none live:
+        CreateApp "is automatically invoked by Amazon SageMaker upon access to the associated Domain"
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateApp.html)."""
+        now = self.now
+        key: AppKey = ("user", profile.name.lower(), "JupyterServer", "default")
+        existing = self.store.app(domain.domain_id, key, now)
+        if existing is not None and existing.status(now) not in FINISHED_APP:
+            return
+        self._launch(
+            domain,
+            profile,
+            key,
+            owner_name=profile.name,
+            app_name="default",
+            when=now,
+            ready_in=self._draw("app", "create"),
+            resource_spec=self._resource_spec(domain, profile, "JupyterServer", None),
+            tags=[],
+        )
+
+    def relaunch(self, old: App, when: datetime) -> None:
+        """SageMaker's own CreateApp of an app that ended (see :mod:`.relaunch`): same type, name and owner,
+        with the settings and inherited tags of now, launched at ``when``."""
+        domain = self.store.domains[old.domain_id]
+        owner = self.store.profiles.get(old.domain_id, {}).get(old.owner.lower())
+        self._launch(
+            domain,
+            owner,
+            (old.owner_kind, old.owner.lower(), old.app_type, old.name.lower()),
+            owner_name=old.owner,
+            app_name=old.name,
+            when=when,
+            ready_in=self._draw("app", "create"),
+            resource_spec=self._resource_spec(domain, owner, old.app_type, None),
+            tags=[],
+        )
 
     def describe_app(self, params: dict[str, Any]) -> dict[str, Any]:
         validate_input("DescribeApp", params)
@@ -217,9 +369,17 @@ class AppOperations(StudioBase):
         app = self._app(params)
         now = self.now
         status = app.status(now)
+        # Tools match on AWS's wording for the two finished states: the Terraform AWS provider treats a
+        # ValidationException containing "has already been deleted" or "previously failed and was
+        # automatically deleted" as success (resourceAppDelete in internal/service/sagemaker/app.go of
+        # https://github.com/hashicorp/terraform-provider-aws). The rest of each sentence is not public.
+        if status == "Deleted":
+            raise ValidationError(f"App [{app.arn}] has already been deleted.")
+        if status == "Failed":
+            raise ValidationError(f"App [{app.arn}] previously failed and was automatically deleted.")
         if status != "InService":
-            # AWS-FACTS §1: only InService apps can be deleted; the code follows the brief (the exact
-            # wording of AWS's message is not documented).
+            # AWS-FACTS §1: only InService apps can be deleted; AWS's wording for Pending and Deleting apps
+            # is not public.
             raise ValidationError(f"App [{app.arn}] is in {status} status and cannot be deleted.")
         duration = self._draw("app", "delete")
         app.timeline.plan(

@@ -11,6 +11,7 @@ from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
 
 from localcloud import ssoadmin
 from localcloud.sagemaker import network
+from localcloud.sagemaker.apps import AppOperations
 from localcloud.sagemaker.base import (
     DOMAIN_SHARED,
     StudioBase,
@@ -21,8 +22,9 @@ from localcloud.sagemaker.base import (
 from localcloud.sagemaker.listing import paginate
 from localcloud.sagemaker.models import (
     Domain,
+    Timeline,
 )
-from localcloud.sagemaker.validation import check_name
+from localcloud.sagemaker.validation import check_jupyter_server_settings, check_name
 
 _UPDATE_DOMAIN_OPTIONS = (
     "AppSecurityGroupManagement",
@@ -47,6 +49,11 @@ def _domain_settings_members() -> frozenset[str]:
 
 
 _DOMAIN_SETTINGS = _domain_settings_members()
+_RSTUDIO = "RStudioServerProDomainSettings"
+
+
+def _runs_rstudio(domain: Domain) -> bool:
+    return bool((domain.domain_settings or {}).get(_RSTUDIO))
 
 
 class DomainOperations(StudioBase):
@@ -61,10 +68,14 @@ class DomainOperations(StudioBase):
             raise ValidationError("VpcId and SubnetIds are required.")
         store, now = self.store, self.now
         network.validate(store.account_id, store.region, vpc_id, subnet_ids)
+        check_jupyter_server_settings(params["DefaultUserSettings"])
+        check_jupyter_server_settings(params.get("DefaultSpaceSettings"))
 
         domain_id = store.new_domain_id()
         arn = store.arn(f"domain/{domain_id}")
-        timeline = self._pending("domain", now)
+        created_in = self._draw("domain", "create")
+        timeline = Timeline(now, "Pending")
+        timeline.plan(now, (created_in, "InService"))
         domain = Domain(
             arn=arn,
             created=now,
@@ -103,6 +114,11 @@ class DomainOperations(StudioBase):
                 store.random.choice("0123456789abcdef") for _ in range(16)
             )
         store.add_domain(domain)
+        if _runs_rstudio(domain):
+            # Launched as part of creating the domain, which "checks for a valid RStudio license ... and fails
+            # domain creation if the license is not found" (rstudio-create-cli.html): so it is InService no
+            # earlier than the domain.
+            AppOperations(store).launch_rstudio_server(domain, max(created_in, self._draw("app", "create")))
         return {"DomainArn": arn, "DomainId": domain_id, "Url": domain.url}
 
     def _domain_view(self, domain: Domain) -> dict[str, Any]:
@@ -165,6 +181,9 @@ class DomainOperations(StudioBase):
         new_subnets = [s for s in params.get("SubnetIds") or [] if s not in domain.subnet_ids]
         if new_subnets:
             network.validate(store.account_id, store.region, domain.vpc_id, new_subnets)
+        check_jupyter_server_settings(params.get("DefaultUserSettings"))
+        check_jupyter_server_settings(params.get("DefaultSpaceSettings"))
+        had_rstudio = _runs_rstudio(domain)
         domain.default_user_settings = (
             merge_settings(domain.default_user_settings, params.get("DefaultUserSettings")) or {}
         )
@@ -192,7 +211,12 @@ class DomainOperations(StudioBase):
                     outbound_security_group_id=domain.outbound_security_group_id,
                 )
                 network.add_mount_targets(store.account_id, store.region, home, new_subnets)
-        self._plan_update(domain, "domain", now)
+        updated_in = self._draw("domain", "update")
+        domain.timeline.plan(now, (0.0, "Updating"), (updated_in, "InService"))
+        if _runs_rstudio(domain) and not had_rstudio:
+            # Adding RStudio to a domain launches its server app: AWS's guide checks it is InService once the
+            # update is done (https://docs.aws.amazon.com/sagemaker/latest/dg/rstudio-add-existing.html).
+            AppOperations(store).launch_rstudio_server(domain, max(updated_in, self._draw("app", "create")))
         return {"DomainArn": domain.arn}
 
     def delete_domain(self, params: dict[str, Any]) -> None:

@@ -179,6 +179,8 @@ class UserProfile(Resource):
     user_settings: dict[str, Any] | None = None
     sso_identifier: str | None = None
     sso_value: str | None = None
+    # Test control (localcloud.sagemaker.browser): Studio Classic is open in a browser tab of this user.
+    browser_tab_open: bool = False
 
 
 @dataclass(eq=False)

@@ -17,6 +17,10 @@ from datetime import datetime
 
 from localcloud.sagemaker.latency import LatencyModel
 from localcloud.sagemaker.models import App, Domain, OwnerKind, Resource, Space, UserProfile
+from localcloud.sagemaker.options import StudioOptions
+
+# Called on every settle with the current time; returns True once it has nothing left to watch.
+Watcher = Callable[[datetime], bool]
 
 # (owner kind, owner name lower-cased, app type, app name lower-cased): names are not case-sensitive.
 AppKey = tuple[OwnerKind, str, str, str]
@@ -35,11 +39,19 @@ class _Effect:
 class StudioStore:
     """The Studio resources of one account and Region, plus side effects that are due in the future."""
 
-    def __init__(self, account_id: str, region: str, latency: LatencyModel, rng: random.Random) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        region: str,
+        latency: LatencyModel,
+        rng: random.Random,
+        options: StudioOptions | None = None,
+    ) -> None:
         self.account_id = account_id
         self.region = region
         self.latency = latency
         self.random = rng
+        self.options = options or StudioOptions()
         self.lock = threading.RLock()
         self._sequence = itertools.count()
         self.domains: dict[str, Domain] = {}
@@ -56,6 +68,9 @@ class StudioStore:
         self.sso_profiles: dict[str, dict[str, UserProfile]] = {}
         self.by_arn: dict[str, Resource] = {}
         self._effects: list[_Effect] = []
+        # Conditions that no single due time captures (an app that may fail at any moment and is then
+        # relaunched, see localcloud.sagemaker.relaunch); checked after the effects on every settle.
+        self._watchers: list[Watcher] = []
 
     # -- identifiers ------------------------------------------------------------------------------
 
@@ -84,11 +99,18 @@ class StudioStore:
     def at(self, due: datetime, action: Callable[[], None]) -> None:
         heapq.heappush(self._effects, _Effect(due, next(self._sequence), action))
 
+    def watch(self, watcher: Watcher) -> None:
+        self._watchers.append(watcher)
+
     def settle(self, now: datetime) -> None:
-        """Run every side effect that is due by ``now``, in order."""
+        """Run every side effect that is due by ``now``, in order, then the watchers."""
         with self.lock:
             while self._effects and self._effects[0].due <= now:
                 heapq.heappop(self._effects).action()
+            if self._watchers:
+                # A watcher may add watchers (a relaunched app is watched in turn): keep those too.
+                watching, self._watchers = self._watchers, []
+                self._watchers = [w for w in watching if not w(now)] + self._watchers
 
     # -- lookups that drop what is gone ------------------------------------------------------------
 
@@ -242,9 +264,12 @@ class StudioStore:
 class Stores:
     """Every account's and Region's store, created on first use with the installed latencies and seed."""
 
-    def __init__(self, latency: LatencyModel | None = None, seed: int = 0) -> None:
+    def __init__(
+        self, latency: LatencyModel | None = None, seed: int = 0, options: StudioOptions | None = None
+    ) -> None:
         self.latency = latency or LatencyModel()
         self.seed = seed
+        self.options = options or StudioOptions()
         self._stores: dict[tuple[str, str], StudioStore] = {}
         self._lock = threading.Lock()
 
@@ -254,7 +279,7 @@ class Stores:
             if store is None:
                 # Each store gets its own generator so ids do not depend on other Regions' traffic.
                 rng = random.Random(f"{self.seed}/{account_id}/{region}")
-                store = StudioStore(account_id, region, self.latency, rng)
+                store = StudioStore(account_id, region, self.latency, rng, self.options)
                 self._stores[(account_id, region)] = store
             return store
 
@@ -267,8 +292,8 @@ class Stores:
 _current: list[Stores] = [Stores()]
 
 
-def reset(latency: LatencyModel, seed: int) -> None:
-    _current[0] = Stores(latency, seed)
+def reset(latency: LatencyModel, seed: int, options: StudioOptions | None = None) -> None:
+    _current[0] = Stores(latency, seed, options)
 
 
 def get_store(account_id: str, region: str) -> StudioStore:

@@ -18,7 +18,7 @@ from localcloud.sagemaker.models import (
     Domain,
     UserProfile,
 )
-from localcloud.sagemaker.validation import check_name
+from localcloud.sagemaker.validation import check_jupyter_server_settings, check_name
 
 
 class UserProfileOperations(StudioBase):
@@ -28,6 +28,7 @@ class UserProfileOperations(StudioBase):
         validate_input("CreateUserProfile", params)
         name = params["UserProfileName"]
         check_name(name, "UserProfileName")
+        check_jupyter_server_settings(params.get("UserSettings"))
         domain = self._usable_domain(params["DomainId"])
         store, now = self.store, self.now
         identifier, value = params.get("SingleSignOnUserIdentifier"), params.get("SingleSignOnUserValue")
@@ -125,6 +126,7 @@ class UserProfileOperations(StudioBase):
         profile = self._profile(params["DomainId"], params["UserProfileName"])
         now = self.now
         self._check_updatable(profile, now, "User profile")
+        check_jupyter_server_settings(params.get("UserSettings"))
         self._check_security_groups_change(profile, params.get("UserSettings"))
         profile.user_settings = merge_settings(profile.user_settings, params.get("UserSettings"))
         self._plan_update(profile, "user_profile", now)

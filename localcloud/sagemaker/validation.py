@@ -72,3 +72,25 @@ def check_max_results(value: int | None) -> int:
             "Member must have value between 1 and 100"
         )
     return value
+
+
+# ResourceSpec.InstanceType: "JupyterServer apps only support the system value" (botocore's model and
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ResourceSpec.html).
+JUPYTER_SERVER_INSTANCE_TYPE = "system"
+
+
+def check_jupyter_server_spec(spec: Mapping[str, Any] | None) -> None:
+    """A JupyterServer ResourceSpec names no instance type or ``system``; AWS's wording, as quoted in
+    hashicorp/terraform-provider-aws#20470 for CreateDomain and CreateUserProfile."""
+    instance_type = (spec or {}).get("InstanceType")
+    if instance_type is not None and instance_type != JUPYTER_SERVER_INSTANCE_TYPE:
+        raise ValidationError(
+            f"Invalid instance type '{instance_type}' for JupyterServer App. "
+            f"Only '{JUPYTER_SERVER_INSTANCE_TYPE}' instance type is supported"
+        )
+
+
+def check_jupyter_server_settings(settings: Mapping[str, Any] | None) -> None:
+    """``JupyterServerAppSettings.DefaultResourceSpec`` of user, default user, space or default space settings."""
+    app_settings = (settings or {}).get("JupyterServerAppSettings") or {}
+    check_jupyter_server_spec(app_settings.get("DefaultResourceSpec"))

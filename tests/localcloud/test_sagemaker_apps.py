@@ -11,6 +11,8 @@ from localcloud.sagemaker import Latencies
 
 LATENCIES = Latencies()
 HEALTH_CHECK = 300
+# A KernelGateway app needs an instance type from somewhere (see test_sagemaker_app_validation.py).
+KERNEL = {"InstanceType": "ml.t3.medium"}
 
 
 def code(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
@@ -231,7 +233,7 @@ def test_app_calls_are_logged_and_faults_reach_the_client(cloud, sm, jupyter, se
 
 def test_list_apps_filters_by_owner(sm, domain, alice, lab, settle):
     sm.create_app(DomainId=domain, UserProfileName=alice, AppType="JupyterServer", AppName="default")
-    sm.create_app(DomainId=domain, UserProfileName=alice, AppType="KernelGateway", AppName="k1")
+    sm.create_app(DomainId=domain, UserProfileName=alice, AppType="KernelGateway", AppName="k1", ResourceSpec=KERNEL)
     sm.create_app(DomainId=domain, SpaceName=lab, AppType="JupyterLab", AppName="default")
 
     def listed(**filters: str) -> list[tuple[str, str | None, str | None]]:
@@ -255,7 +257,9 @@ def test_list_apps_refuses_both_owner_filters(sm, domain):
 
 def test_list_apps_sorts_by_creation_time_and_paginates(cloud, sm, domain, alice):
     for i in range(15):
-        sm.create_app(DomainId=domain, UserProfileName=alice, AppType="KernelGateway", AppName=f"k{i}")
+        sm.create_app(
+            DomainId=domain, UserProfileName=alice, AppType="KernelGateway", AppName=f"k{i}", ResourceSpec=KERNEL
+        )
         cloud.clock.advance(1)
     ascending = [a["AppName"] for a in sm.list_apps(DomainIdEquals=domain, MaxResults=100)["Apps"]]
     assert ascending == [f"k{i}" for i in range(15)]
