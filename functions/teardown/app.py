@@ -53,7 +53,7 @@ class TaskEvent(BaseModel):
     ExecutionArn: str | None = None
     Input: Any = None
     State: dict[str, Any] | None = None
-    Progress: dict[str, Any] | None = None
+    Progress: str | None = None
 
 
 def _clients() -> Clients:
@@ -73,11 +73,9 @@ def _run(task: TaskEvent, context: LambdaContext) -> dict[str, Any]:
         return tasks.mark(_clients(), aws_clients.stepfunctions(), state, _now)
     if task.Action == "Round":
         budget = Budget(context.get_remaining_time_in_millis() / 1000 - _SAFETY_SECONDS)
-        result = tasks.round_(_clients(), task.Progress or {}, _now, budget)
-        metrics.add_metric(name="TeardownRounds", unit=MetricUnit.Count, value=1)
-        return result
+        return tasks.round_(_clients(), task.Progress or "", _now, budget)
     if task.Action == "Report":
-        result = tasks.final_report(state, state.get("Teardown", {}).get("Progress", {}))
+        result = tasks.final_report(state, state.get("Teardown", {}).get("Progress", ""))
         for kind, count in result["Report"]["Counts"]["Deleted"].items():
             if count:
                 metrics.add_metric(name=f"TeardownDeleted{kind}", unit=MetricUnit.Count, value=count)
@@ -91,6 +89,7 @@ def _run(task: TaskEvent, context: LambdaContext) -> dict[str, Any]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = parse(event=event, model=TaskEvent)
     logger.append_keys(action=task.Action, execution=task.ExecutionArn)
+    metrics.add_metric(name=f"Teardown{task.Action}Tasks", unit=MetricUnit.Count, value=1)
     try:
         return _run(task, context)
     except ClientError as error:

@@ -1,5 +1,10 @@
 """The workflow's tasks, one function per ``Action`` of the teardown function. Each takes the clients and
 the clock it works with, and returns the JSON the state machine carries on (see statemachine/teardown.asl.json).
+
+The plan and the progress travel through the state machine as JSON text: only the task function reads them,
+and a string costs Step Functions (and the local cloud's interpreter, which copies the state at every step)
+the same at every transition however many resources it lists. What the workflow decides on (``Finished``,
+``WaitSeconds``) and what an operator watches (``Stage``, ``Remaining``) stay plain fields.
 """
 
 from __future__ import annotations
@@ -27,7 +32,18 @@ def plan(clients: Clients, sfn: SFNClient, execution_input: Any, execution_arn: 
     planned = {"Request": request.normalised(), **make_plan(clients, sfn, request, execution_arn)}
     if request.dry_run:
         planned["Report"] = report.build(planned, None)
+    planned["Plan"] = json.dumps(planned["Plan"], separators=(",", ":"))
     return planned
+
+
+def _carried(progress: Progress) -> dict[str, Any]:
+    return {
+        "Progress": json.dumps(progress.dump(), separators=(",", ":")),
+        "Finished": progress.finished,
+        "WaitSeconds": progress.wait_seconds,
+        "Stage": progress.current.stage,
+        "Remaining": progress.remaining,
+    }
 
 
 def mark(clients: Clients, sfn: SFNClient, planned: dict[str, Any], clock: Clock) -> dict[str, Any]:
@@ -35,15 +51,16 @@ def mark(clients: Clients, sfn: SFNClient, planned: dict[str, Any], clock: Clock
     target = Target.model_validate(planned["Target"])
     resource = f"User profile {target.user_profile_name}" if target.user_profile_name else f"Domain {target.domain_id}"
     marking.mark(clients.sagemaker, sfn, target.mark_arn, resource, target.execution_arn)
-    return {"Progress": report.start(planned, clock()).dump()}
+    return _carried(report.start(planned, clock()))
 
 
-def round_(clients: Clients, progress: dict[str, Any], clock: Clock, budget: Budget) -> dict[str, Any]:
-    return {"Progress": run_round(clients, Progress.model_validate(progress), clock, budget).dump()}
+def round_(clients: Clients, progress: str, clock: Clock, budget: Budget) -> dict[str, Any]:
+    return _carried(run_round(clients, Progress.model_validate_json(progress), clock, budget))
 
 
-def final_report(planned: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any]:
-    built = report.build(planned, Progress.model_validate(progress))
+def final_report(planned: dict[str, Any], progress: str) -> dict[str, Any]:
+    plan = dict(planned, Plan=json.loads(planned["Plan"]))
+    built = report.build(plan, Progress.model_validate_json(progress))
     return {"Report": built, "Notification": report.notification(built)}
 
 
