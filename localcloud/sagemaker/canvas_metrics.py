@@ -4,8 +4,9 @@ What AWS publishes: namespace ``/aws/sagemaker/Canvas/AppActivity``, metric ``Ti
 since the user was last active), dimensions ``DomainId`` and ``UserProfileName``, as AWS's own Canvas
 auto-shutdown sample reads it (https://github.com/aws-samples/sagemaker-canvas-auto-shutdown-on-idle,
 templates/canvas-autoshutdown-one-domain-one-user.yaml; introduced in
-https://aws.amazon.com/blogs/machine-learning/optimizing-costs-for-amazon-sagemaker-canvas-with-automatic-shutdown-of-idle-apps/).
-No AWS reference page lists the metric, its unit or how often it is published. So, choosing the stricter
+https://aws.amazon.com/jp/blogs/machine-learning/optimizing-costs-for-amazon-sagemaker-canvas-with-automatic-shutdown-of-idle-apps/,
+and pointed to by https://docs.aws.amazon.com/sagemaker/latest/dg/canvas-log-out.html, "Automatically shut
+down Canvas"). No AWS reference page lists the metric, its unit or how often it is published. So, choosing the stricter
 plausible behaviour for code that reads it:
 
 - every :data:`PUBLISH_INTERVAL` (1,200 s: the sample's default ``AlarmPeriod``, the finest period AWS's own
@@ -24,9 +25,10 @@ datapoint made while the clock advances from ``t0`` to ``t1`` lies in ``(t0, t1]
 as it stood at ``t0``, which is what the app holds while the advance runs. Made at read time instead, the
 datapoints between two activities would count from the later one. The work is bounded: an advance costs
 nothing until the earliest due datapoint (or the next scan for newly started apps, every interval of virtual
-time), and then one pass over the apps, so advancing a day with hundreds of Canvas apps makes a few thousand
-datapoints in one go. The listener runs in-process for both :class:`localcloud.LocalCloud` and the HTTP
-server (whose clock endpoint advances the same clock), and covers every account and Region.
+time), and then one pass over the apps, so advancing a day with hundreds of Canvas apps makes its tens of
+thousands of datapoints in one go (well under a second). The listener runs in-process for both
+:class:`localcloud.LocalCloud` and the HTTP server (whose clock endpoint advances the same clock), and covers
+every account and Region.
 
 The datapoints go into moto's CloudWatch (as AWS's own publishing would, not through ``PutMetricData``, so the
 call log shows no such call); :mod:`localcloud.cloudwatch` reads them back as CloudWatch does.
