@@ -48,7 +48,7 @@ _APP_SETTINGS = {
 
 
 class AppOperations(StudioBase):
-    """CreateApp, DescribeApp, ListApps and DeleteApp."""
+    """CreateApp, DescribeApp, ListApps and DeleteApp, and the apps SageMaker launches by itself."""
 
     @staticmethod
     def _owner(params: Mapping[str, Any]) -> tuple[OwnerKind, str]:
@@ -172,7 +172,7 @@ class AppOperations(StudioBase):
             resource_spec=resource_spec,
         )
         self.store.add_app(app, key)
-        relaunch.watch(self.store, app, self.relaunch)
+        relaunch.watch(self.store, app, self.launch_again)
         return app
 
     @staticmethod
@@ -275,7 +275,7 @@ class AppOperations(StudioBase):
             tags=[],
         )
 
-    def relaunch(self, old: App, when: datetime) -> None:
+    def launch_again(self, old: App, when: datetime) -> None:
         """SageMaker's own CreateApp of an app that ended (see :mod:`.relaunch`): same type, name and owner,
         with the settings and inherited tags of now, launched at ``when``."""
         domain = self.store.domains[old.domain_id]

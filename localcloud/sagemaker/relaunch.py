@@ -3,7 +3,7 @@
 An app is watched from its launch on when the options make it a candidate; once it ends (``Deleted``, or
 ``Failed`` for the RStudio server app), its replacement is launched ``relaunch_delay`` seconds later if
 the conditions still hold at that moment, and the watch ends either way (the replacement has its own).
-The launch itself is :meth:`~.apps.AppOperations.relaunch`, passed in to keep this module free of it.
+The launch itself is :meth:`~.apps.AppOperations.launch_again`, passed in to keep this module free of it.
 """
 
 from __future__ import annotations
