@@ -16,7 +16,7 @@ from localcloud.sagemaker.base import (
 from localcloud.sagemaker.models import (
     Space,
 )
-from localcloud.sagemaker.validation import check_name
+from localcloud.sagemaker.validation import check_jupyter_server_settings, check_name
 
 
 class SpaceOperations(StudioBase):
@@ -24,6 +24,7 @@ class SpaceOperations(StudioBase):
 
     def create_space(self, params: dict[str, Any]) -> dict[str, Any]:
         validate_input("CreateSpace", params)
+        check_jupyter_server_settings(params.get("SpaceSettings"))
         name = params["SpaceName"]
         check_name(name, "SpaceName")
         domain = self._usable_domain(params["DomainId"])
@@ -110,6 +111,7 @@ class SpaceOperations(StudioBase):
 
     def update_space(self, params: dict[str, Any]) -> dict[str, Any]:
         validate_input("UpdateSpace", params)
+        check_jupyter_server_settings(params.get("SpaceSettings"))
         space = self._space(params["DomainId"], params["SpaceName"])
         now = self.now
         self._check_updatable(space, now, "Space")

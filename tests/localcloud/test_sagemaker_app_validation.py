@@ -137,6 +137,18 @@ def test_profile_settings_accept_only_the_system_instance_type_for_jupyter_serve
     sm.update_user_profile(DomainId=domain, UserProfileName=alice, UserSettings=SYSTEM)
 
 
+def test_space_settings_accept_only_the_system_instance_type_for_jupyter_server(cloud, sm, domain):
+    # SpaceSettings carries JupyterServerAppSettings too (botocore's SpaceSettings shape): the same rule.
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_space(DomainId=domain, SpaceName="shared", SpaceSettings=NOT_SYSTEM)
+    assert error(excinfo) == ("ValidationException", JUPYTER_MESSAGE)
+    sm.create_space(DomainId=domain, SpaceName="shared", SpaceSettings=SYSTEM)
+    cloud.clock.advance(LATENCIES.space_create)
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_space(DomainId=domain, SpaceName="shared", SpaceSettings=NOT_SYSTEM)
+    assert error(excinfo) == ("ValidationException", JUPYTER_MESSAGE)
+
+
 # -- DeleteApp on finished apps ----------------------------------------------------------------------
 # The Terraform AWS provider treats these two ValidationException messages as "already gone"
 # (resourceAppDelete, internal/service/sagemaker/app.go, https://github.com/hashicorp/terraform-provider-aws).
