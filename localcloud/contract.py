@@ -120,3 +120,57 @@ def wildcard_grants(template: Mapping[str, Any]) -> list[str]:
             if _BROAD_MANAGED_POLICIES.search(text):
                 problems.append(f"{logical_id}: broad managed policy {text}")
     return problems
+
+
+# --- least privilege -------------------------------------------------------------------------------
+
+
+def _iam_statements(template: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Allow statements of identity policies (role inline policies, IAM policies, managed policies); resource
+    policies (queues, topics, keys) are left out: their ``Resource`` is the resource they are attached to."""
+    for where, document in _policy_documents(template):
+        kind = (template.get("Resources") or {}).get(where.split("/", 1)[0], {}).get("Type")
+        if kind not in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        for statement in _statements(document):
+            if statement.get("Effect") == "Allow":
+                yield where, statement
+
+
+def _resource_level_actions() -> dict[str, dict[str, Any]]:
+    """cfn-lint's copy of the Service Authorization Reference: per service prefix, each action (lower case)
+    with the resource types it can be scoped to (none when it supports no resource-level permissions)."""
+    from cfnlint.data import AdditionalSpecs
+    from cfnlint.helpers import load_resource
+
+    services: dict[str, dict[str, Any]] = load_resource(AdditionalSpecs, "Policies.json")
+    return services
+
+
+def resource_wildcards(template: Mapping[str, Any]) -> list[str]:
+    """Actions granted on ``"*"`` although IAM lets them be scoped to resources (least privilege)."""
+    services = _resource_level_actions()
+    problems: list[str] = []
+    for where, statement in _iam_statements(template):
+        if "*" not in _as_list(statement.get("Resource")):
+            continue
+        for action in _as_list(statement.get("Action")):
+            if not isinstance(action, str) or ":" not in action:
+                continue
+            prefix, name = action.split(":", 1)
+            resources = services.get(prefix, {}).get("Actions", {}).get(name.lower(), {}).get("Resources")
+            if resources:
+                problems.append(f"{where}: {action} can be scoped to {', '.join(resources)} but is granted on *")
+    return problems
+
+
+def missing_conditions(template: Mapping[str, Any], required: Mapping[str, str]) -> list[str]:
+    """Statements granting an action of ``required`` without a condition on that action's key."""
+    problems: list[str] = []
+    for where, statement in _iam_statements(template):
+        keys = {key for operator in (statement.get("Condition") or {}).values() for key in (operator or {})}
+        for action in _as_list(statement.get("Action")):
+            key = required.get(action) if isinstance(action, str) else None
+            if key is not None and key not in keys:
+                problems.append(f"{where}: {action} is granted without a {key} condition")
+    return problems

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.contract import lint_asl, lint_cloudformation, substitution_problems, wildcard_grants
+from localcloud.contract import (
+    lint_asl,
+    lint_cloudformation,
+    missing_conditions,
+    resource_wildcards,
+    substitution_problems,
+    wildcard_grants,
+)
 from localcloud.harness.template import load_template, translate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +57,81 @@ def test_there_are_state_machines_to_lint():
 @pytest.mark.parametrize("asl", ASL_FILES, ids=_id)
 def test_state_machine_definitions_pass_statelint(asl: Path):
     assert lint_asl(asl) == []
+
+
+# Deletions of what SageMaker made for a domain are limited to resources carrying its tag (issue 6). IAM
+# supports aws:ResourceTag on EFS file systems and EC2 security groups (Service Authorization Reference:
+# docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticfilesystem.html and
+# .../list_amazonec2.html).
+SAGEMAKER_TAG = "aws:ResourceTag/ManagedByAmazonSageMakerResource"
+TAG_CONDITIONED = dict.fromkeys(
+    (
+        "elasticfilesystem:DeleteMountTarget",
+        "elasticfilesystem:DeleteFileSystem",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupEgress",
+        "ec2:DeleteSecurityGroup",
+    ),
+    SAGEMAKER_TAG,
+)
+
+
+def test_the_project_grants_no_scopable_action_on_every_resource():
+    assert resource_wildcards(translate(TEMPLATES[0])) == []
+
+
+def test_efs_and_ec2_deletions_are_conditioned_on_the_sagemaker_tag():
+    template = translate(TEMPLATES[0])
+    granted = {
+        action
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Role"
+        for policy in resource["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    assert set(TAG_CONDITIONED) <= granted, "the teardown's deletions are not granted at all"
+    assert missing_conditions(template, TAG_CONDITIONED) == []
+
+
+def test_sagemaker_grants_stay_in_this_account_and_region():
+    template = translate(TEMPLATES[0])
+    role = template["Resources"]["TeardownFunctionRole"]["Properties"]
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if any(a.startswith("sagemaker:") for a in actions) and resources != ["*"]:
+                for resource in resources:
+                    text = resource["Fn::Sub"]
+                    assert text.startswith("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"), text
+
+
+def test_the_teardown_state_machine_is_standard_logged_and_traced():
+    properties = load_template(TEMPLATES[0])["Resources"]["TeardownStateMachine"]["Properties"]
+    assert properties["Type"] == "STANDARD"
+    assert properties["DefinitionUri"] == "statemachine/teardown.asl.json"
+    assert properties["Logging"]["Level"] == "ALL"
+    assert properties["Tracing"] == {"Enabled": True}
+    parameters = load_template(TEMPLATES[0])["Parameters"]
+    assert parameters["TeardownLogExecutionData"]["Default"] == "false"
+
+
+def test_every_parameter_has_a_default():
+    parameters = load_template(TEMPLATES[0]).get("Parameters") or {}
+    assert [name for name, spec in parameters.items() if "Default" not in spec] == []
+
+
+def test_a_failed_teardown_reaches_the_notifications_topic_from_outside_the_workflow():
+    resources = load_template(TEMPLATES[0])["Resources"]
+    rule = resources["TeardownEndedBadlyRule"]["Properties"]
+    assert rule["EventPattern"]["source"] == ["aws.states"]
+    assert rule["EventPattern"]["detail-type"] == ["Step Functions Execution Status Change"]
+    assert sorted(rule["EventPattern"]["detail"]["status"]) == ["ABORTED", "FAILED", "TIMED_OUT"]
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Ref": "NotificationsTopic"}
+    statement = resources["NotificationsTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
 
 
 # --- the checks catch what they are for --------------------------------------------------------------
@@ -122,3 +204,35 @@ def test_statelint_reports_a_broken_definition(tmp_path: Path):
     assert any("Missing" in p for p in problems), problems
     asl.write_text("{ not json")
     assert lint_asl(asl)[0].startswith("broken.asl.json: not valid JSON")
+
+
+def test_scopable_actions_on_every_resource_and_unconditioned_deletes_are_reported(sam_project: Callable[..., Path]):
+    template = translate(
+        sam_project(
+            """
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Cleaner:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.11
+                  Handler: app.handler
+                  CodeUri: code/
+                  Policies:
+                    - Statement:
+                        - Effect: Allow
+                          Action: [sagemaker:DeleteDomain, sagemaker:ListDomains]
+                          Resource: "*"
+                        - Effect: Allow
+                          Action: ec2:DeleteSecurityGroup
+                          Resource: !Sub arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:security-group/*
+            """
+        )
+    )
+    problems = resource_wildcards(template)
+    assert len(problems) == 1
+    assert "sagemaker:DeleteDomain can be scoped to domain" in problems[0]  # ListDomains cannot be scoped
+    assert missing_conditions(template, TAG_CONDITIONED) == [
+        "CleanerRole/CleanerRolePolicy0: ec2:DeleteSecurityGroup is granted without a "
+        "aws:ResourceTag/ManagedByAmazonSageMakerResource condition"
+    ]

@@ -4,7 +4,7 @@ removed with Delete, and never anything of another domain."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from domain_steward.teardown import leftovers
 from domain_steward.teardown.stages import Clients, run_round
@@ -23,7 +23,9 @@ def _residue(clients: Clients, domain_id: str, file_system_id: str) -> dict[str,
     return {"FileSystems": len(file_systems), "MountTargets": len(targets), "SecurityGroups": len(groups)}
 
 
-def _delete_domain(cloud: LocalCloud, clients: Clients, domain_id: str, retention: str = "Retain") -> None:
+def _delete_domain(
+    cloud: LocalCloud, clients: Clients, domain_id: str, retention: Literal["Retain", "Delete"] = "Retain"
+) -> None:
     clients.sagemaker.delete_domain(DomainId=domain_id, RetentionPolicy={"HomeEfsFileSystem": retention})
     cloud.clock.advance(LATENCIES.longest() * 2)
 

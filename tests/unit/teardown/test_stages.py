@@ -27,7 +27,7 @@ def drive(cloud: LocalCloud, clients: Clients, progress: Progress, rounds: int =
     raise AssertionError(f"not finished after {rounds} rounds: {progress.remaining}")
 
 
-def _deleted_apps(cloud: LocalCloud) -> list[tuple[str, str]]:
+def _deleted_apps(cloud: LocalCloud) -> list[tuple[str, str | None]]:
     return [
         (c.params["AppType"], c.params.get("SpaceName") or c.params.get("UserProfileName"))
         for c in cloud.calls.calls("sagemaker", "DeleteApp")
