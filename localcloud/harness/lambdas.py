@@ -7,6 +7,9 @@ function's own code directory and calls it, with the function's environment and 
 Each function gets its own copies of the modules that come from its code and layers, so two functions
 that both ship an ``app.py`` never see each other's module, and a function keeps its module state
 between invocations as a warm Lambda environment does.
+
+Every invocation runs on the local cloud's virtual clock (see :mod:`localcloud.harness.virtual_time`):
+the handler reads it, its sleeps advance it, and its context counts down on it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from localcloud.clock import get_clock
+from localcloud.harness import virtual_time
 
 LOG = logging.getLogger(__name__)
 
@@ -62,10 +68,13 @@ class LambdaContext:
         self.identity: Any = None
         self.client_context: Any = None
         self.tenant_id: str | None = None
-        self._deadline = time.monotonic() + function.timeout_seconds
+        # The invocation's time runs on the virtual clock (see virtual_time), so the countdown does too:
+        # a handler that stops cleanly when it runs out of time is tested by advancing the clock.
+        # https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+        self._deadline = get_clock().timestamp() + function.timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self._deadline - get_clock().timestamp()) * 1000))
 
 
 @dataclass
@@ -89,7 +98,7 @@ class LocalFunction:
     def run(self, event: Any) -> Any:
         """Call the handler with ``event``; raise :class:`FunctionError` when it fails, as Lambda reports it."""
         request_id = str(uuid.uuid4())
-        with _INVOKE_LOCK, self._environment(), self._imports():
+        with _INVOKE_LOCK, self._environment(), self._imports(), virtual_time.handler_time():
             try:
                 handler = self._load_handler()
                 result = handler(event, LambdaContext(self, request_id))
