@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from localcloud.harness import lambdas, queues, routing
+from localcloud.harness import execution_events, lambdas, queues, routing
 from localcloud.harness.intrinsics import Resolver, creation_order
 from localcloud.harness.lambdas import REGISTRY, FunctionError, LocalFunction
 from localcloud.harness.resources import CREATORS, Created, DeployError, EventInvokeConfig
@@ -32,8 +31,6 @@ from localcloud.harness.template import DEFAULT_STACK_NAME, Translation, pseudo_
 from localcloud.session import NO_RETRIES, shared_session
 
 LOG = logging.getLogger(__name__)
-
-_TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
 class Cloud(Protocol):
@@ -251,6 +248,16 @@ class Stack:
         failed = sum(1 for e in response_entries if "ErrorCode" in e)
         return {"FailedEntryCount": failed, "Entries": response_entries}
 
+    def deliver_service_event(self, event: routing.EventEnvelope, bus: str = "default") -> list[Delivery]:
+        """Route an event an AWS service sends itself (no ``PutEvents`` call, so none in the call log).
+
+        Step Functions calls it from moto's worker threads; a Lambda target waits for its turn on the
+        invocation lock as any other invocation does.
+        """
+        deliveries = routing.route(self, event, bus)
+        self.deliveries.extend(deliveries)
+        return deliveries
+
     def _route_entries(self, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         response_entries: list[dict[str, Any]] = []
         for entry in entries:
@@ -344,7 +351,7 @@ class Stack:
         timeout: float = 60.0,
     ) -> dict[str, Any]:
         """Start the state machine, wait (in real time, briefly: waits run on the virtual clock) until it
-        ends, and return ``DescribeExecution``."""
+        ends and its status-change event has been delivered, and return ``DescribeExecution``."""
         sfn = self.client("stepfunctions")
         arn = sfn.start_execution(
             stateMachineArn=self.state_machine_arn(logical_id),
@@ -357,23 +364,21 @@ class Stack:
         return description
 
     def wait_for_execution(self, execution_arn: str, *, timeout: float = 60.0) -> str:
-        """Poll until the execution has ended; return its status. Raises ``TimeoutError`` after ``timeout`` s."""
+        """Wait until the execution has ended and its end event has been delivered; return its status.
+
+        Raises ``TimeoutError`` after ``timeout`` seconds of real time.
+        """
         from moto.stepfunctions.responses import get_backend
 
-        backend = get_backend(self.account_id, self.region)
-        deadline = time.monotonic() + timeout
-        while True:
-            execution = backend.describe_execution(execution_arn)
-            status = getattr(execution.status, "value", execution.status) if execution.status else "RUNNING"
-            if str(status) in _TERMINAL:
-                return str(status)
-            if time.monotonic() > deadline:
-                events = self.execution_history(execution_arn)
-                last = events[-1]["type"] if events else "none"
-                raise TimeoutError(
-                    f"execution {execution_arn} still {status} after {timeout} s of real time (last event: {last})"
-                )
-            time.sleep(0.005)
+        execution: Any = get_backend(self.account_id, self.region).describe_execution(execution_arn)
+        if not execution_events.ended(execution).wait(timeout):
+            status = execution.exec_status.value if execution.exec_status else "RUNNING"
+            events = self.execution_history(execution_arn)
+            last = events[-1]["type"] if events else "none"
+            raise TimeoutError(
+                f"execution {execution_arn} still {status} after {timeout} s of real time (last event: {last})"
+            )
+        return str(execution.exec_status.value)
 
     def execution_history(self, execution_arn: str) -> list[dict[str, Any]]:
         """Every history event of an execution, oldest first."""
@@ -382,6 +387,12 @@ class Stack:
         for page in paginator.paginate(executionArn=execution_arn):
             events.extend(page["events"])
         return events
+
+
+def active_stack(account_id: str, region: str) -> Stack | None:
+    """The stack deployed last in this account and Region, whose rules route the events AWS sends."""
+    with _ACTIVE_LOCK:
+        return _ACTIVE.get((account_id, region))
 
 
 # -- handlers that call events:PutEvents -------------------------------------------------------------------

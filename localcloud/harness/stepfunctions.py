@@ -7,6 +7,10 @@
   (``SageMaker.ResourceNotFoundException``) as AWS names them, rather than moto's lower-case form.
 * Lambda invocations run the real handlers (see :mod:`localcloud.harness.lambdas`).
 
+* Executions start and stop on the virtual clock (``startDate``, ``stopDate``, history timestamps,
+  ``$$.Execution.StartTime``, ``$$.State.EnteredTime``), and Standard executions send their
+  "Execution Status Change" events to the default bus (see :mod:`localcloud.harness.execution_events`).
+
 Executions run in moto's worker threads and share one clock: two executions waiting at the same time
 both advance it, so concurrent waits add up instead of overlapping.
 """
@@ -20,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from localcloud.clock import get_clock
-from localcloud.harness import lambdas
+from localcloud.harness import execution_events, lambdas
 from localcloud.session import shared_session
 
 
@@ -36,6 +40,20 @@ class _VirtualTime:
     def sleep(seconds: float) -> None:
         if seconds > 0:
             get_clock().advance(seconds)
+
+
+class _VirtualNow:
+    @staticmethod
+    def now(tz: datetime.tzinfo | None = None) -> datetime.datetime:
+        now = get_clock().now()
+        return now.astimezone(tz) if tz is not None else now.replace(tzinfo=None)
+
+
+class _VirtualDatetime:
+    """Stands in for the ``datetime`` module where the interpreter stamps ``$$.State.EnteredTime``."""
+
+    timezone = datetime.timezone
+    datetime = _VirtualNow
 
 
 class _SharedClients:
@@ -97,6 +115,7 @@ def install() -> None:
         name = f"{norm_service_name}.{code}"
         return name if name.endswith("Exception") else f"{name}Exception"
 
+    _install_execution_lifecycle()
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
     retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]
@@ -104,6 +123,66 @@ def install() -> None:
     StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(normalise_service_error_name)  # type: ignore[method-assign]
     StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(normalise_exception_name)  # type: ignore[method-assign]
     lambdas.install()
+
+
+def _install_execution_lifecycle() -> None:
+    """Executions start and stop on the virtual clock and send their status-change events."""
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_start: Any = Execution.start
+    original_reflect: Any = BaseExecutionWorkerCommunication._reflect_execution_status
+    original_terminated: Any = BaseExecutionWorkerCommunication.terminated
+
+    def start(execution: Execution) -> None:
+        # moto stamps the start with the real time; the execution lives on the virtual clock.
+        execution.start_date = get_clock().now()
+        execution_events.track(execution)
+        execution_events.publish(execution, "RUNNING")
+        original_start(execution)
+
+    def reflect_execution_status(comm: BaseExecutionWorkerCommunication) -> None:
+        original_reflect(comm)
+        comm.execution.stop_date = get_clock().now()
+
+    def terminated(comm: BaseExecutionWorkerCommunication) -> None:
+        original_terminated(comm)
+        try:
+            execution_events.publish(comm.execution, str(getattr(comm.execution.exec_status, "value", "")))
+        finally:
+            execution_events.ended(comm.execution).set()
+
+    def history_timestamp() -> datetime.datetime:
+        return get_clock().now()
+
+    # moto's StopExecution drops the request's error and cause
+    # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html): hand them on.
+    original_response_stop: Any = StepFunctionResponse.stop_execution
+    original_stop: Any = Execution.stop
+    request = threading.local()
+
+    def response_stop(response: StepFunctionResponse) -> Any:
+        request.reason = (response._get_param("error"), response._get_param("cause"))
+        try:
+            return original_response_stop(response)
+        finally:
+            request.reason = None
+
+    def stop(execution: Execution, stop_date: Any, error: str | None, cause: str | None) -> None:  # noqa: ARG001
+        reason = getattr(request, "reason", None)
+        if reason is not None:
+            error, cause = reason
+        original_stop(execution, stop_date=get_clock().now(), error=error, cause=cause)
+
+    StepFunctionResponse.stop_execution = response_stop  # type: ignore[method-assign,assignment]
+    Execution.stop = stop  # type: ignore[method-assign,assignment]
+    Execution.start = start  # type: ignore[method-assign,assignment]
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status  # type: ignore[method-assign]
+    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign,assignment]
+    EventManager._get_current_timestamp = staticmethod(history_timestamp)  # type: ignore[method-assign]
+    state.datetime = _VirtualDatetime()  # type: ignore[attr-defined,assignment]
 
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
