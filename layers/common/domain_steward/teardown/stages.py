@@ -301,7 +301,12 @@ def run_round(clients: Clients, progress: Progress, clock: Callable[[], datetime
         else:
             outcome = Outcome()
             for stage in _REPEATED[record.stage]:
-                outcome.merge(SWEEPS[stage](clients, progress.target, budget))
+                swept = SWEEPS[stage](clients, progress.target, budget)
+                outcome.merge(swept)
+                if not swept.done:
+                    # What an earlier stage still waits for blocks the later deletes (ResourceInUse): they wait
+                    # for the next round rather than fail now.
+                    break
         for kind, identity in outcome.deleted:
             progress.deleted.add(kind, identity)
         record.rounds += 1
