@@ -18,12 +18,14 @@ both advance it, so concurrent waits add up instead of overlapping.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import threading
+import weakref
 from functools import cache
 from typing import Any
 
-from localcloud.clock import get_clock
+from localcloud.clock import VirtualClock, get_clock
 from localcloud.harness import execution_events, lambdas
 from localcloud.session import shared_session
 
@@ -54,6 +56,58 @@ class _VirtualDatetime:
 
     timezone = datetime.timezone
     datetime = _VirtualNow
+
+
+class _ExecutionDeadlines:
+    """Running executions' ``TimeoutSeconds``, on the virtual clock.
+
+    moto times an execution out after that many real seconds; here it times out when the virtual clock
+    passes its deadline, in the middle of a long ``Wait`` or a handler's sleep, and no later state runs
+    (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html, ``TimeoutSeconds``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._deadlines: dict[str, tuple[datetime.datetime, Any]] = {}
+        self._clocks: weakref.WeakSet[VirtualClock] = weakref.WeakSet()
+
+    def watch(self, execution: Any, timeout_seconds: float) -> None:
+        clock = get_clock()
+        with self._lock:
+            if clock not in self._clocks:
+                clock.on_advance(self._expire)
+                self._clocks.add(clock)
+            deadline = clock.now() + datetime.timedelta(seconds=timeout_seconds)
+            self._deadlines[execution.exec_arn] = (deadline, execution)
+
+    def deadline(self, execution: Any) -> datetime.datetime | None:
+        with self._lock:
+            entry = self._deadlines.get(execution.exec_arn)
+        return entry[0] if entry else None
+
+    def forget(self, execution: Any) -> None:
+        with self._lock:
+            self._deadlines.pop(execution.exec_arn, None)
+
+    def _expire(self, now: datetime.datetime) -> None:
+        with self._lock:
+            due = [execution for deadline, execution in self._deadlines.values() if deadline <= now]
+        for execution in due:
+            worker = execution.exec_worker
+            env = worker.env if worker is not None else None
+            if env is not None and env.is_running():
+                env.set_timed_out()
+
+
+_DEADLINES = _ExecutionDeadlines()
+
+
+def _timeout_seconds(definition: str) -> float | None:
+    try:
+        value = json.loads(definition).get("TimeoutSeconds")
+    except (ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) and value > 0 else None
 
 
 class _SharedClients:
@@ -130,7 +184,6 @@ def _install_execution_lifecycle() -> None:
     from moto.stepfunctions.parser.asl.component.state import state
     from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
-    from moto.stepfunctions.responses import StepFunctionResponse
 
     original_start: Any = Execution.start
     original_reflect: Any = BaseExecutionWorkerCommunication._reflect_execution_status
@@ -140,12 +193,19 @@ def _install_execution_lifecycle() -> None:
         # moto stamps the start with the real time; the execution lives on the virtual clock.
         execution.start_date = get_clock().now()
         execution_events.track(execution)
+        timeout = _timeout_seconds(execution.state_machine.definition)
+        if timeout is not None:
+            _DEADLINES.watch(execution, timeout)
         execution_events.publish(execution, "RUNNING")
         original_start(execution)
 
     def reflect_execution_status(comm: BaseExecutionWorkerCommunication) -> None:
         original_reflect(comm)
-        comm.execution.stop_date = get_clock().now()
+        deadline = _DEADLINES.deadline(comm.execution)
+        timed_out = str(getattr(comm.execution.exec_status, "value", "")) == "TIMED_OUT"
+        # A timed-out execution stopped at its deadline, even when the wait that crossed it went further.
+        comm.execution.stop_date = deadline if timed_out and deadline is not None else get_clock().now()
+        _DEADLINES.forget(comm.execution)
 
     def terminated(comm: BaseExecutionWorkerCommunication) -> None:
         original_terminated(comm)
@@ -156,6 +216,20 @@ def _install_execution_lifecycle() -> None:
 
     def history_timestamp() -> datetime.datetime:
         return get_clock().now()
+
+    _install_execution_api_fixes()
+    Execution.start = start  # type: ignore[method-assign,assignment]
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status  # type: ignore[method-assign]
+    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign,assignment]
+    EventManager._get_current_timestamp = staticmethod(history_timestamp)  # type: ignore[method-assign]
+    state.datetime = _VirtualDatetime()  # type: ignore[attr-defined,assignment]
+
+
+def _install_execution_api_fixes() -> None:
+    """StopExecution hands its error and cause to the execution; DescribeExecution dates every ended one."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend.execution import Execution
+    from moto.stepfunctions.responses import StepFunctionResponse
 
     # moto's StopExecution drops the request's error and cause
     # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html): hand them on.
@@ -176,13 +250,20 @@ def _install_execution_lifecycle() -> None:
             error, cause = reason
         original_stop(execution, stop_date=get_clock().now(), error=error, cause=cause)
 
+    original_describe: Any = StepFunctionResponse.describe_execution
+
+    def describe_execution(response: StepFunctionResponse) -> Any:
+        # moto leaves stopDate out for TIMED_OUT; AWS gives it for every execution that ended
+        # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+        result = original_describe(response)
+        body = result.result
+        if body.get("status") in ("TIMED_OUT", ExecutionStatus.TIMED_OUT) and "stopDate" not in body:
+            body["stopDate"] = response.stepfunction_backend.describe_execution(body["executionArn"]).stop_date
+        return result
+
+    StepFunctionResponse.describe_execution = describe_execution  # type: ignore[method-assign,assignment]
     StepFunctionResponse.stop_execution = response_stop  # type: ignore[method-assign,assignment]
     Execution.stop = stop  # type: ignore[method-assign,assignment]
-    Execution.start = start  # type: ignore[method-assign,assignment]
-    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status  # type: ignore[method-assign]
-    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign,assignment]
-    EventManager._get_current_timestamp = staticmethod(history_timestamp)  # type: ignore[method-assign]
-    state.datetime = _VirtualDatetime()  # type: ignore[attr-defined,assignment]
 
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")

@@ -67,6 +67,20 @@ TEMPLATE = """
           Policies:
             - LambdaInvokePolicy:
                 FunctionName: !Ref CancelFunction
+      Slow:
+        Type: AWS::Serverless::StateMachine
+        Properties:
+          Definition:
+            TimeoutSeconds: 3600
+            StartAt: Pause
+            States:
+              Pause:
+                Type: Wait
+                Seconds: 7200
+                Next: After
+              After:
+                Type: Pass
+                End: true
       Quick:
         Type: AWS::Serverless::StateMachine
         Properties:
@@ -97,7 +111,7 @@ TEMPLATE = """
             detail-type: [Step Functions Execution Status Change]
             detail:
               status: [FAILED, TIMED_OUT]
-              stateMachineArn: [!Ref Flow]
+              stateMachineArn: [!Ref Flow, !Ref Slow]
           Targets:
             - Id: queue
               Arn: !GetAtt FailuresQueue.Arn
@@ -227,6 +241,30 @@ def test_a_stopped_execution_sends_aborted(cloud: LocalCloud, stack: Stack):
     assert (end["error"], end["cause"]) == ("Cancelled", "an administrator stopped the teardown")
     assert end["stopDate"] == _millis(cloud)
     assert _messages(cloud, stack, "FailuresQueue") == []  # ABORTED is not in the rule's pattern
+
+
+def test_an_execution_times_out_on_the_virtual_clock(cloud: LocalCloud, stack: Stack):
+    # TimeoutSeconds counts virtual time: the two-hour wait crosses the one-hour limit, and the
+    # execution ends TIMED_OUT at its deadline without running the next state
+    # (https://docs.aws.amazon.com/step-functions/latest/dg/statemachine-structure.html).
+    started = cloud.clock.now()
+
+    execution = stack.start_execution("Slow", {}, name="slow-1")
+
+    assert execution["status"] == "TIMED_OUT"
+    assert execution["stopDate"] == started + timedelta(hours=1)
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in stack.execution_history(execution["executionArn"])
+        if "stateEnteredEventDetails" in e
+    ]
+    assert entered == ["Pause"]
+    [event] = _messages(cloud, stack, "FailuresQueue")
+    assert event["detail"]["status"] == "TIMED_OUT"
+    assert event["detail"]["stopDate"] == int((started + timedelta(hours=1)).timestamp() * 1000)
+    assert event["detail"]["redriveStatus"] == "REDRIVABLE"
+    [notice] = _messages(cloud, stack, "AdminsQueue")
+    assert notice["Message"].startswith('"Teardown slow-1 ended TIMED_OUT')
 
 
 def test_express_workflows_send_no_events(cloud: LocalCloud, stack: Stack):
