@@ -6,7 +6,8 @@ calls, not thousands of Describe calls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ class AppRecord:
     status: str
     user_profile_name: str | None = None
     space_name: str | None = None
+    # What ListApps also says (AppDetails); not part of the app's identity.
+    creation_time: datetime | None = field(default=None, compare=False)
+    instance_type: str | None = field(default=None, compare=False)
 
     @property
     def owner(self) -> dict[str, str]:
@@ -73,6 +77,8 @@ def _app(summary: dict[str, Any]) -> AppRecord:
         status=summary["Status"],
         user_profile_name=summary.get("UserProfileName"),
         space_name=summary.get("SpaceName"),
+        creation_time=summary.get("CreationTime"),
+        instance_type=(summary.get("ResourceSpec") or {}).get("InstanceType"),
     )
 
 

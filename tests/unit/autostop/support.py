@@ -1,0 +1,126 @@
+"""Helpers of the auto-stop unit tests: a Studio builder, the heartbeat as the lifecycle script publishes it,
+and a sweep runner on the local cloud's clients (the fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from domain_steward.autostop.report import SweepReport
+from domain_steward.autostop.sweep import SweepClients, SweepSettings, run_sweep
+from domain_steward.config import StewardConfig, parse_config
+from localcloud import LocalCloud
+from localcloud.sagemaker import Latencies
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+LATENCIES = Latencies()
+TABLE = "autostop-unit"
+INSTANCE = {"JupyterLab": "ml.t3.medium", "CodeEditor": "ml.m5.large", "KernelGateway": "ml.t3.medium"}
+
+
+@dataclass
+class Studio:
+    """Makes Studio resources through the API, as users do, and settles them on the virtual clock."""
+
+    cloud: LocalCloud
+    vpc: dict[str, Any]
+
+    @property
+    def sagemaker(self) -> Any:
+        return self.cloud.client("sagemaker")
+
+    def domain(self, name: str = "studio", **extra: Any) -> str:
+        domain_id = self.sagemaker.create_domain(
+            DomainName=name, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE}, **self.vpc, **extra
+        )["DomainId"]
+        self.cloud.clock.advance(LATENCIES.domain_create)
+        return str(domain_id)
+
+    def profile(self, domain_id: str, name: str, tags: dict[str, str] | None = None) -> None:
+        extra = {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}
+        self.sagemaker.create_user_profile(DomainId=domain_id, UserProfileName=name, **extra)
+        self.cloud.clock.advance(LATENCIES.user_profile_create)
+
+    def space(
+        self, domain_id: str, name: str, owner: str, app_type: str = "JupyterLab", tags: dict[str, str] | None = None
+    ) -> None:
+        extra = {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}
+        self.sagemaker.create_space(
+            DomainId=domain_id,
+            SpaceName=name,
+            OwnershipSettings={"OwnerUserProfileName": owner},
+            SpaceSharingSettings={"SharingType": "Private"},
+            SpaceSettings={"AppType": app_type},
+            **extra,
+        )
+        self.cloud.clock.advance(LATENCIES.space_create)
+
+    def app(
+        self, domain_id: str, app_type: str, name: str = "default", *, settle: bool = True, **owner: str
+    ) -> dict[str, str]:
+        """Launch an app (InService once settled); returns its identity for DescribeApp/DeleteApp."""
+        spec = {"ResourceSpec": {"InstanceType": INSTANCE[app_type]}} if app_type in INSTANCE else {}
+        self.sagemaker.create_app(DomainId=domain_id, AppType=app_type, AppName=name, **owner, **spec)
+        if settle:
+            self.cloud.clock.advance(LATENCIES.app_create)
+        return {"DomainId": domain_id, "AppType": app_type, "AppName": name, **owner}
+
+    def status(self, app: dict[str, str]) -> str:
+        return str(self.sagemaker.describe_app(**app)["Status"])
+
+
+def heartbeat(cloud: LocalCloud, app: dict[str, str], idle_seconds: float) -> None:
+    """What the lifecycle script publishes from a running app: IdleSeconds with the app's exact dimensions."""
+    owner: dict[str, str] = {k: app[k] for k in ("SpaceName", "UserProfileName") if k in app}
+    dimensions: dict[str, str] = {
+        "DomainId": app["DomainId"],
+        "AppType": app["AppType"],
+        "AppName": app["AppName"],
+        **owner,
+    }
+    cloud.client("cloudwatch").put_metric_data(
+        Namespace="DomainSteward/AppActivity",
+        MetricData=[
+            {
+                "MetricName": "IdleSeconds",
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+                "Value": idle_seconds,
+                "Unit": "Seconds",
+            }
+        ],
+    )
+
+
+def config(domain_id: str, **autostop: Any) -> StewardConfig:
+    """A configuration with one domain and the given ``autostop`` keys."""
+    return parse_config(json.dumps({"version": 1, "domains": [{"domain_id": domain_id, "autostop": autostop}]}))
+
+
+@dataclass
+class Sweeper:
+    """Runs the sweep with the local cloud's clients; keeps every log line."""
+
+    cloud: LocalCloud
+    clients: SweepClients
+    topic_arn: str | None = None
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+    def run(self, steward_config: StewardConfig, *, dry_run: bool = False, time_left: float = 900.0) -> SweepReport:
+        self.lines.clear()
+        return run_sweep(
+            self.clients,
+            steward_config,
+            SweepSettings(table_name=TABLE, topic_arn=self.topic_arn, dry_run=dry_run),
+            now=self.cloud.clock.now,
+            time_left=lambda: time_left,
+            log=self.lines.append,
+        )
+
+    def decision(self, app_name: str, owner: str) -> dict[str, Any]:
+        """The log line of one app (by app name and owner name) in the last sweep."""
+        found = [line for line in self.lines if line.get("app_name") == app_name and line.get("owner") == owner]
+        assert len(found) == 1, f"{app_name} of {owner}: {found}"
+        return found[0]
