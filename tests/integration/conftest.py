@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import random
 import re
+import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,15 @@ START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 LATENCIES = Latencies()
 # The profile AWS runs a domain's RStudio server app under (AWS-FACTS §1).
 DOMAIN_SHARED = "domain-shared"
+
+# What each app type runs on: JupyterServer apps only support "system"; a KernelGateway app needs an
+# instance type (docs.aws.amazon.com/sagemaker/latest/APIReference/API_ResourceSpec.html).
+INSTANCE_TYPES = {
+    "JupyterServer": "system",
+    "KernelGateway": "ml.t3.medium",
+    "JupyterLab": "ml.t3.medium",
+    "CodeEditor": "ml.t3.medium",
+}
 
 AppStatus = Literal["Pending", "InService", "Failed", "Deleting", "Deleted"]
 APP_STATUSES: tuple[AppStatus, ...] = ("Pending", "InService", "Failed", "Deleting", "Deleted")
@@ -134,7 +144,7 @@ class StudioBuilder:
         }
         if rstudio:
             # RStudio on SageMaker runs one RStudioServerPro app per domain, under domain-shared
-            # (docs.aws.amazon.com/sagemaker/latest/dg/rstudio-create-user.html).
+            # (docs.aws.amazon.com/sagemaker/latest/dg/rstudio-create-cli.html).
             params["DomainSettings"] = {"RStudioServerProDomainSettings": {"DomainExecutionRoleArn": ROLE}}
         if tags:
             params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
@@ -147,6 +157,16 @@ class StudioBuilder:
             )
             self.cloud.clock.advance(LATENCIES.app_create)
         return domain_id
+
+    def launch(self, domain_id: str, app_type: str, app_name: str, **owner: str) -> None:
+        """CreateApp as a user does, on the instance type its type runs on; ``owner`` as CreateApp takes it."""
+        self.sagemaker.create_app(
+            DomainId=domain_id,
+            AppType=app_type,
+            AppName=app_name,
+            ResourceSpec={"InstanceType": INSTANCE_TYPES[app_type]},
+            **owner,
+        )
 
     def rstudio_server(self, domain_id: str) -> list[dict[str, Any]]:
         """The domain's live RStudioServerPro apps (not Deleted)."""
@@ -230,7 +250,7 @@ class StudioBuilder:
         sagemaker, clock = self.sagemaker, self.cloud.clock
 
         def create(app: AppSpec) -> None:
-            sagemaker.create_app(DomainId=domain_id, AppType=app.app_type, AppName=app.app_name, **app.owner)
+            self.launch(domain_id, app.app_type, app.app_name, **app.owner)
 
         settled = [app for app in apps if app.status != "Pending"]
         for app in settled:
@@ -252,6 +272,24 @@ class StudioBuilder:
                 sagemaker.delete_app(DomainId=domain_id, AppType=app.app_type, AppName=app.app_name, **app.owner)
             elif app.status == "Pending":
                 create(app)
+
+
+def on_clock(cloud: LocalCloud, action: Callable[[datetime], None]) -> list[Exception]:
+    """Run ``action(now)`` after every advance of the virtual clock: users acting while a workflow runs.
+
+    Returns the errors it raised, collected: raised into the clock, they would fail whatever advanced it
+    (a workflow's Wait state) and hide their own cause.
+    """
+    errors: list[Exception] = []
+
+    def listener(now: datetime) -> None:
+        try:
+            action(now)
+        except Exception as error:  # noqa: BLE001 - reported by the test that asserts on the list
+            errors.append(error)
+
+    cloud.clock.on_advance(listener)
+    return errors
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
@@ -416,7 +454,10 @@ class Teardown:
     def start(self, execution_input: Mapping[str, Any]) -> str:
         """Start an execution and return its ARN at once (it runs in moto's worker thread)."""
         response = self.stack.client("stepfunctions").start_execution(
-            stateMachineArn=self.stack.state_machine_arn(self.STATE_MACHINE), input=json.dumps(dict(execution_input))
+            stateMachineArn=self.stack.state_machine_arn(self.STATE_MACHINE),
+            # AWS names an unnamed execution with a UUID; moto would name it "None", so name it here.
+            name=str(uuid.uuid4()),
+            input=json.dumps(dict(execution_input)),
         )
         return str(response["executionArn"])
 
