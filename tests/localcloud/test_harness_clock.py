@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,23 @@ TEMPLATE = """
         Type: AWS::Serverless::Function
         Properties:
           Handler: clock.list_domains
+      Waiter:
+        Type: AWS::Serverless::StateMachine
+        Properties:
+          Definition:
+            StartAt: Pause
+            States:
+              Pause:
+                Type: Wait
+                Seconds: 3600
+                End: true
+      WatchFunction:
+        Type: AWS::Serverless::Function
+        Properties:
+          Handler: clock.watch
+          Environment:
+            Variables:
+              WAITER: !Ref Waiter
       NestedFunction:
         Type: AWS::Serverless::Function
         Properties:
@@ -123,6 +140,15 @@ def list_domains(event, context):
     for _ in range(event["calls"]):
         names.append(sorted(d["DomainName"] for d in sagemaker.list_domains()["Domains"]))
     return {"names": names}
+
+
+def watch(event, context):
+    sfn = boto3.client("stepfunctions")
+    started = datetime.datetime.now(datetime.UTC)
+    arn = sfn.start_execution(stateMachineArn=os.environ["WAITER"])["executionArn"]
+    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        time.sleep(0.001)
+    return {"started": started.isoformat(), "ended": datetime.datetime.now(datetime.UTC).isoformat()}
 
 
 def nested(event, context):
@@ -217,6 +243,15 @@ def test_a_nested_synchronous_invocation_shares_the_handler_time(cloud: LocalClo
 
     assert result["inner"]["wall"] == 30
     assert result["now"] == result["inner"]["now"] == cloud.clock.now().isoformat()
+
+
+def test_the_handler_time_follows_an_advance_made_by_another_thread(cloud: LocalCloud, stack: Stack):
+    # The execution's hour-long Wait advances the clock from moto's worker thread while the handler polls.
+    result = stack.invoke("WatchFunction", {})
+
+    ended = datetime.fromisoformat(result["ended"])
+    assert ended == cloud.clock.now()
+    assert ended - datetime.fromisoformat(result["started"]) >= timedelta(hours=1)
 
 
 def test_sleeping_outside_a_handler_stays_real(cloud: LocalCloud, stack: Stack):
