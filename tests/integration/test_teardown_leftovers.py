@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from localcloud import LocalCloud
 from tests.integration.conftest import StudioBuilder, Teardown, domain_residue, inventory
 
@@ -33,6 +35,7 @@ def _neighbour(cloud: LocalCloud, domain_id: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_retain_keeps_the_home_file_system_mount_targets_and_groups_and_lists_them(
     cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown
 ) -> None:
@@ -53,6 +56,7 @@ def test_retain_keeps_the_home_file_system_mount_targets_and_groups_and_lists_th
         assert report["Counts"]["Kept"][kind] == len(residue[kind])
 
 
+@pytest.mark.slow
 def test_delete_removes_that_domains_residue_and_leaves_a_neighbour_in_the_same_vpc_alone(
     cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown
 ) -> None:
@@ -85,6 +89,7 @@ def test_delete_removes_that_domains_residue_and_leaves_a_neighbour_in_the_same_
     assert _neighbour(cloud, neighbour_id) == neighbour_before
 
 
+@pytest.mark.slow
 def test_after_delete_nothing_of_the_domain_blocks_deleting_its_vpc(
     cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown
 ) -> None:

@@ -139,6 +139,7 @@ def test_a_failed_teardown_notifies_the_admins(
     assert "ConfirmationMismatch" in notice["Message"]
 
 
+@pytest.mark.slow
 def test_a_second_teardown_is_refused_while_the_first_runs(
     cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown
 ) -> None:

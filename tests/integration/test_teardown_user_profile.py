@@ -13,6 +13,7 @@ from localcloud import LocalCloud
 from tests.integration.conftest import LATENCIES, StudioBuilder, Teardown, app_key, teardown_tags
 
 
+@pytest.mark.slow
 def test_a_profiles_own_apps_and_owned_spaces_go_and_nobody_elses(
     cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown
 ) -> None:
