@@ -1,0 +1,37 @@
+"""The teardown's cost grows with its polling rounds, not with the number of resources (issue 6, "Scale"): with
+the same latencies, a domain of sixty people costs exactly the state transitions and Lambda invocations of a
+domain of two. Step Functions bills Standard workflows by state transition and ends an execution at 25,000
+history events (docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from localcloud import LocalCloud
+from tests.integration.conftest import StudioBuilder, Teardown
+
+
+def _cost(cloud: LocalCloud, teardown: Teardown, domain_id: str) -> tuple[int, int]:
+    """(state transitions, Lambda invocations) of one teardown of ``domain_id``."""
+    calls = len(cloud.calls)
+    execution = teardown.run({"DomainId": domain_id, "Confirm": domain_id, "HomeEfsFileSystem": "Delete"})
+    assert execution.status == "SUCCEEDED", execution.cause
+    history = teardown.stack.execution_history(execution.arn)
+    transitions = sum(1 for event in history if event["type"].endswith("StateEntered"))
+    invocations = sum(1 for call in list(cloud.calls)[calls:] if (call.service, call.operation) == ("lambda", "Invoke"))
+    return transitions, invocations
+
+
+@pytest.mark.slow
+def test_sixty_profiles_cost_what_two_cost(cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown) -> None:
+    small = studio.domain("small")
+    studio.populate(small, profiles=2, private_spaces=2, apps={"InService": 4})
+    large = studio.domain("large")
+    # 120 apps: more than one page of ListApps (at most 100 per page).
+    studio.populate(large, profiles=60, private_spaces=60, apps={"InService": 120}, prefix="l-")
+
+    small_cost = _cost(cloud, teardown, small)
+    large_cost = _cost(cloud, teardown, large)
+
+    assert large_cost == small_cost
