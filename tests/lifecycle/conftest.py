@@ -1,0 +1,150 @@
+"""A real Jupyter server (jupyter-server + ipykernel from PyPI) for the heartbeat's tests, as SageMaker runs one.
+
+One server per test module, started in a temporary directory on a free port with a token and the base URL
+JupyterLab apps use in Studio (/jupyterlab/default/); every test leaves no kernel or terminal behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
+
+# Generous: a kernel starts in about a second, but CI machines are small and shared.
+STARTUP_TIMEOUT = 60.0
+BASE_PATH = "/jupyterlab/default/"
+
+
+@dataclass
+class JupyterServer:
+    url: str
+    token: str
+    runtime_dir: Path
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            text = reply.read()
+        return json.loads(text) if text else None
+
+    @contextmanager
+    def started_kernel(self) -> Iterator[tuple[str, BlockingKernelClient]]:
+        """A kernel the server starts, and a second client of it (through the connection file the server wrote).
+
+        The server reports "starting" until the kernel answers a client's kernel_info request, so the client
+        asks until it answers. (Not ``wait_for_ready``: it gives up after one missed heartbeat, which a loaded
+        machine can miss.)
+        """
+        kernel_id = self.request("POST", "api/kernels", {"name": "python3"})["id"]
+        client = BlockingKernelClient(connection_file=str(self.runtime_dir / f"kernel-{kernel_id}.json"))
+        client.load_connection_file()
+        client.start_channels()
+
+        def answered() -> bool:
+            client.kernel_info()
+            try:
+                return bool(client.get_shell_msg(timeout=1)["msg_type"] == "kernel_info_reply")
+            except queue.Empty:
+                return False
+
+        try:
+            self.wait_for(answered, "the kernel to answer")
+            self.wait_for(lambda: self.kernel(kernel_id)["execution_state"] == "idle", "the kernel to be ready")
+            yield kernel_id, client
+        finally:
+            client.stop_channels()
+
+    def kernel(self, kernel_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.request("GET", f"api/kernels/{kernel_id}")
+        return found
+
+    def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = STARTUP_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+            time.sleep(0.1)
+
+    def clean(self) -> None:
+        for kernel in self.request("GET", "api/kernels"):
+            self.request("DELETE", f"api/kernels/{kernel['id']}")
+        for terminal in self.request("GET", "api/terminals"):
+            self.request("DELETE", f"api/terminals/{terminal['name']}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    home = tmp_path_factory.mktemp("jupyter")
+    token = os.urandom(16).hex()
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "IPYTHONDIR": str(home / "ipython"),
+    }
+    command = [
+        sys.executable, "-m", "jupyter_server",
+        f"--ServerApp.port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.base_url={BASE_PATH}", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={home}", "--ServerApp.open_browser=False",
+        "--ServerApp.allow_root=True",  # CI containers often run as root; Studio runs as sagemaker-user
+    ]  # fmt: skip
+    log = (home / "server.log").open("w")
+    process = subprocess.Popen(command, cwd=home, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    server = JupyterServer(f"http://127.0.0.1:{port}{BASE_PATH}", token, home / "runtime")
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter server exited with {process.returncode}: {(home / 'server.log').read_text()}")
+        try:
+            server.request("GET", "api/status")
+        except (urllib.error.URLError, ConnectionError):
+            return False
+        return True
+
+    try:
+        server.wait_for(ready, "the Jupyter server to answer")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def server(jupyter: JupyterServer) -> Iterator[JupyterServer]:
+    """The module's server, cleared of kernels and terminals after each test."""
+    try:
+        yield jupyter
+    finally:
+        jupyter.clean()
