@@ -16,10 +16,12 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_efs import EFSClient
     from mypy_boto3_identitystore import IdentityStoreClient
     from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sso_admin import SSOAdminClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -60,6 +62,18 @@ def sso_admin(region: str | None = None) -> SSOAdminClient:
     return client("sso-admin", region)  # type: ignore[no-any-return]
 
 
+def sns() -> SNSClient:
+    return client("sns")  # type: ignore[no-any-return]
+
+
+@cache
+def dynamodb_table(name: str, region: str | None = None) -> Table:
+    """A DynamoDB ``Table`` resource of this Region (the records the onboarding keeps)."""
+    region_name = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return boto3.resource("dynamodb", region_name=region_name, config=RETRY_CONFIG).Table(name)
+
+
 def reset() -> None:
     """Forget every cached client (each test starts a new local cloud)."""
     client.cache_clear()
+    dynamodb_table.cache_clear()
