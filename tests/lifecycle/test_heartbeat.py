@@ -14,8 +14,10 @@ import os
 import threading
 import urllib.parse
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -153,16 +155,14 @@ def test_one_run_publishes_the_measurement_with_the_apps_exact_dimensions(
 # -- without a server ------------------------------------------------------------------------------------------
 
 
-def test_a_server_without_sessions_terminals_or_status_is_read_from_its_kernels_alone():
-    # The Jupyter Kernel Gateway of Studio Classic KernelGateway apps serves kernels, not terminals
-    # (https://docs.aws.amazon.com/sagemaker/latest/dg/studio-byoi-specs.html: "Port 8888 in the image is
-    # reserved for running the KernelGateway web server"): a server answering 404 there is read from its kernels.
-    kernel = {"id": "k1", "name": "python3", "execution_state": "idle", "last_activity": "2026-01-05T09:00:00.5Z"}
+@contextmanager
+def _kernels_only_server(kernels: list[dict[str, Any]]) -> Iterator[str]:
+    """A server shaped like a kernel gateway: /api/kernels lists ``kernels`` (as they are now), all else is 404."""
 
     class KernelsOnly(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             found = urllib.parse.urlsplit(self.path).path == "/api/kernels"
-            body = json.dumps([kernel]).encode() if found else b"{}"
+            body = json.dumps(kernels).encode() if found else b"{}"
             self.send_response(200 if found else 404)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -174,13 +174,55 @@ def test_a_server_without_sessions_terminals_or_status_is_read_from_its_kernels_
     gateway = http.server.ThreadingHTTPServer(("127.0.0.1", 0), KernelsOnly)
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
     try:
-        kernels, terminals, started = read_server(f"http://127.0.0.1:{gateway.server_address[1]}/")
+        yield f"http://127.0.0.1:{gateway.server_address[1]}/"
     finally:
         gateway.shutdown()
         gateway.server_close()
 
+
+def test_a_server_without_sessions_terminals_or_status_is_read_from_its_kernels_alone():
+    # The Jupyter Kernel Gateway of Studio Classic KernelGateway apps serves kernels, not terminals
+    # (https://docs.aws.amazon.com/sagemaker/latest/dg/studio-byoi-specs.html: "Port 8888 in the image is
+    # reserved for running the KernelGateway web server"): a server answering 404 there is read from its kernels.
+    kernel = {"id": "k1", "name": "python3", "execution_state": "idle", "last_activity": "2026-01-05T09:00:00.5Z"}
+
+    with _kernels_only_server([kernel]) as url:
+        kernels, terminals, started = read_server(url)
+
     assert (kernels, terminals, started) == ([kernel], [], None)
     assert idle_seconds(kernels, terminals, datetime(2026, 1, 5, 10, 0, 0, 500000, tzinfo=UTC)) == 3600.0
+
+
+class _StopLoop(BaseException):
+    """Ends the heartbeat's loop from its sleep (BaseException: the loop's error handling must not catch it)."""
+
+
+def test_the_loop_measures_every_interval_and_remembers_activity_after_kernels_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    metadata = tmp_path / "resource-metadata.json"
+    metadata.write_text(json.dumps(SPACE_METADATA))
+    listed = [{"id": "k1", "execution_state": "busy", "last_activity": "2026-01-05T09:00:00Z"}]
+    published: list[tuple[float, datetime]] = []
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise _StopLoop
+        listed.clear()  # the user shuts the kernel down between two rounds
+
+    monkeypatch.setattr(heartbeat, "time", SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(heartbeat, "publish", lambda _cw, _app, idle, now: published.append((idle, now)))
+
+    with _kernels_only_server(listed) as url, pytest.raises(_StopLoop):
+        heartbeat.main(["--metadata", str(metadata), "--server-url", url])
+
+    assert sleeps == [300.0, 300.0]
+    [(busy, busy_at), (after, after_at)] = published
+    assert busy == 0.0
+    # Nothing is listed any more, yet the app has been idle only since the busy kernel was last seen.
+    assert after == pytest.approx((after_at - busy_at).total_seconds(), abs=1e-3)
 
 
 def test_publish_puts_one_idle_seconds_datapoint_that_get_metric_data_reads_back(cloud: LocalCloud):
