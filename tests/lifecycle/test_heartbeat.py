@@ -309,8 +309,8 @@ def test_a_failing_round_is_logged_and_never_raised(tmp_path: Path, caplog: pyte
     assert [record.getMessage() for record in caplog.records] == ["measurement failed"]
 
 
-def test_an_app_type_without_a_known_server_needs_one_named(caplog: pytest.LogCaptureFixture):
-    app: Any = App(domain_id=DOMAIN, app_type="RStudioServerPro", app_name="default", region="us-east-1")
+def test_an_app_type_without_a_known_server_needs_one_named():
+    app = App(domain_id=DOMAIN, app_type="RStudioServerPro", app_name="default", region="us-east-1")
 
     with pytest.raises(ValueError, match="pass --server-url"):
         measure(app, None, None, datetime.now(UTC))
