@@ -98,6 +98,23 @@ def cloudtrail_event(
     return {"Source": bus_source, "DetailType": "AWS API Call via CloudTrail", "Detail": detail}
 
 
+def envelope(event: Mapping[str, Any], event_id: str) -> str:
+    """The EventBridge event as the rule puts it on the queue (the message body), with a chosen event id."""
+    return json.dumps(
+        {
+            "version": "0",
+            "id": event_id,
+            "detail-type": event["DetailType"],
+            "source": event["Source"],
+            "account": "123456789012",
+            "time": "2025-03-03T09:00:00Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": event["Detail"],
+        }
+    )
+
+
 @dataclass
 class Events:
     """Real-shaped join and leave events of each source for one identity store."""

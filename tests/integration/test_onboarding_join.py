@@ -8,7 +8,7 @@ import pytest
 
 from localcloud import LocalCloud
 from tests.integration.conftest import ROLE
-from tests.integration.onboarding_support import Onboarding, group_config, onboarding_fixture  # noqa: F401
+from tests.integration.onboarding_support import Onboarding, envelope, group_config, onboarding_fixture  # noqa: F401
 
 MANAGED, USER_ID = "domain-steward:managed", "domain-steward:user-id"
 
@@ -75,9 +75,7 @@ def test_a_failed_call_provisions_nothing(onboarding: Onboarding, cloud: LocalCl
     event["Detail"]["errorCode"] = "AccessDeniedException"
 
     onboarding.send(event)
-    envelope = {"version": "0", "id": "x-1", "detail-type": event["DetailType"], "source": event["Source"]}
-    envelope |= {"account": "123456789012", "time": "2025-03-03T09:00:00Z", "region": "us-east-1"}
-    onboarding.send_raw(json.dumps({**envelope, "resources": [], "detail": event["Detail"]}))
+    onboarding.send_raw(envelope(event, "failed-call-1"))
     report = onboarding.stack.drain()
 
     assert report.failed == []
