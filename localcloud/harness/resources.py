@@ -595,3 +595,59 @@ def create_state_machine(stack: Stack, logical_id: str, props: dict[str, Any]) -
         raise DeployError(f"{logical_id}: {error}") from error
     stack.state_machines[logical_id] = arn
     return Created(arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": arn})
+
+
+# -- KMS ------------------------------------------------------------------------------------------------------
+
+
+@creator("AWS::KMS::Key")
+def create_key(stack: Stack, _logical_id: str, props: dict[str, Any]) -> Created:
+    """Ref gives the key id; GetAtt gives Arn and KeyId
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html)."""
+    kms = stack.client("kms")
+    arguments: dict[str, Any] = {}
+    if "KeyPolicy" in props:
+        arguments["Policy"] = _json_text(props["KeyPolicy"])
+    for key in ("Description", "KeyUsage", "KeySpec", "Origin"):
+        if key in props:
+            arguments[key] = props[key]
+    if "MultiRegion" in props:
+        arguments["MultiRegion"] = _attribute_text(props["MultiRegion"]) == "true"
+    if props.get("Tags"):
+        arguments["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in _tags_list(props["Tags"])]
+    metadata = kms.create_key(**arguments)["KeyMetadata"]
+    key_id = metadata["KeyId"]
+    if _attribute_text(props.get("EnableKeyRotation", False)) == "true":
+        kms.enable_key_rotation(KeyId=key_id)
+    if _attribute_text(props.get("Enabled", True)) == "false":
+        kms.disable_key(KeyId=key_id)
+    return Created(key_id, {"Arn": metadata["Arn"], "KeyId": key_id})
+
+
+@creator("AWS::KMS::Alias")
+def create_key_alias(stack: Stack, _logical_id: str, props: dict[str, Any]) -> Created:
+    """Ref gives the alias name, ``alias/...``
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-alias.html)."""
+    stack.client("kms").create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
+    return Created(props["AliasName"])
+
+
+# -- SageMaker -----------------------------------------------------------------------------------------------
+
+
+@creator("AWS::SageMaker::StudioLifecycleConfig")
+def create_studio_lifecycle_config(stack: Stack, _logical_id: str, props: dict[str, Any]) -> Created:
+    """Ref gives the name, GetAtt StudioLifecycleConfigArn the ARN
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sagemaker-studiolifecycleconfig.html;
+    the name is the resource's primary identifier, which Ref returns for registry-schema resources, as the
+    Cloud Control get of the type is keyed by it:
+    https://www.pulumi.com/registry/packages/aws-native/api-docs/sagemaker/getstudiolifecycleconfig/)."""
+    arguments: dict[str, Any] = {
+        "StudioLifecycleConfigName": props["StudioLifecycleConfigName"],
+        "StudioLifecycleConfigAppType": props["StudioLifecycleConfigAppType"],
+        "StudioLifecycleConfigContent": props["StudioLifecycleConfigContent"],
+    }
+    if props.get("Tags"):
+        arguments["Tags"] = _tags_list(props["Tags"])
+    arn = stack.client("sagemaker").create_studio_lifecycle_config(**arguments)["StudioLifecycleConfigArn"]
+    return Created(props["StudioLifecycleConfigName"], {"StudioLifecycleConfigArn": arn})

@@ -17,6 +17,7 @@ from localcloud.sagemaker.base import (
     not_found,
     validate_input,
 )
+from localcloud.sagemaker.lifecycle_configs import check_app_spec as check_app_lifecycle_config
 from localcloud.sagemaker.listing import paginate, sort_items
 from localcloud.sagemaker.models import (
     DELETED_APP_RETENTION,
@@ -102,6 +103,7 @@ class AppOperations(StudioBase):
         if owner_record is not None:
             self._check_usable(owner_record, now, "")
             owner_name = owner_record.name
+        check_app_lifecycle_config(store, app_type, requested, domain=domain, owner=owner_record, now=now)
 
         arn = self._app_arn(domain.domain_id, owner_name, app_type, name)
         existing = store.app(domain.domain_id, key, now)

@@ -19,6 +19,7 @@ from localcloud.sagemaker.base import (
     merge_tags,
     validate_input,
 )
+from localcloud.sagemaker.lifecycle_configs import check_settings as check_lifecycle_configs
 from localcloud.sagemaker.listing import paginate
 from localcloud.sagemaker.models import (
     Domain,
@@ -70,6 +71,7 @@ class DomainOperations(StudioBase):
         network.validate(store.account_id, store.region, vpc_id, subnet_ids)
         check_jupyter_server_settings(params["DefaultUserSettings"])
         check_jupyter_server_settings(params.get("DefaultSpaceSettings"))
+        check_lifecycle_configs(store, params["DefaultUserSettings"], params.get("DefaultSpaceSettings"))
 
         domain_id = store.new_domain_id()
         arn = store.arn(f"domain/{domain_id}")
@@ -183,6 +185,7 @@ class DomainOperations(StudioBase):
             network.validate(store.account_id, store.region, domain.vpc_id, new_subnets)
         check_jupyter_server_settings(params.get("DefaultUserSettings"))
         check_jupyter_server_settings(params.get("DefaultSpaceSettings"))
+        check_lifecycle_configs(store, params.get("DefaultUserSettings"), params.get("DefaultSpaceSettings"))
         had_rstudio = _runs_rstudio(domain)
         domain.default_user_settings = (
             merge_settings(domain.default_user_settings, params.get("DefaultUserSettings")) or {}

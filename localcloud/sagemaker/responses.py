@@ -40,6 +40,10 @@ OPERATIONS: dict[str, Operation] = {
     "describe_app": StudioBackend.describe_app,
     "list_apps": StudioBackend.list_apps,
     "delete_app": StudioBackend.delete_app,
+    "create_studio_lifecycle_config": StudioBackend.create_studio_lifecycle_config,
+    "describe_studio_lifecycle_config": StudioBackend.describe_studio_lifecycle_config,
+    "list_studio_lifecycle_configs": StudioBackend.list_studio_lifecycle_configs,
+    "delete_studio_lifecycle_config": StudioBackend.delete_studio_lifecycle_config,
 }
 
 TAG_OPERATIONS: dict[str, Operation] = {

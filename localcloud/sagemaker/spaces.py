@@ -13,6 +13,7 @@ from localcloud.sagemaker.base import (
     merge_tags,
     validate_input,
 )
+from localcloud.sagemaker.lifecycle_configs import check_settings as check_lifecycle_configs
 from localcloud.sagemaker.models import (
     Space,
 )
@@ -25,6 +26,7 @@ class SpaceOperations(StudioBase):
     def create_space(self, params: dict[str, Any]) -> dict[str, Any]:
         validate_input("CreateSpace", params)
         check_jupyter_server_settings(params.get("SpaceSettings"))
+        check_lifecycle_configs(self.store, params.get("SpaceSettings"))
         name = params["SpaceName"]
         check_name(name, "SpaceName")
         domain = self._usable_domain(params["DomainId"])
@@ -112,6 +114,7 @@ class SpaceOperations(StudioBase):
     def update_space(self, params: dict[str, Any]) -> dict[str, Any]:
         validate_input("UpdateSpace", params)
         check_jupyter_server_settings(params.get("SpaceSettings"))
+        check_lifecycle_configs(self.store, params.get("SpaceSettings"))
         space = self._space(params["DomainId"], params["SpaceName"])
         now = self.now
         self._check_updatable(space, now, "Space")

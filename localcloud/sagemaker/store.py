@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from localcloud.sagemaker.latency import LatencyModel
+from localcloud.sagemaker.lifecycle_config_model import StudioLifecycleConfig
 from localcloud.sagemaker.models import App, Domain, OwnerKind, Resource, Space, UserProfile
 from localcloud.sagemaker.options import StudioOptions
 
@@ -67,6 +68,9 @@ class StudioStore:
         # domain id -> SingleSignOnUserValue (lower-cased) -> profile: one Identity Center user per domain
         self.sso_profiles: dict[str, dict[str, UserProfile]] = {}
         self.by_arn: dict[str, Resource] = {}
+        # Studio lifecycle configurations belong to the account and Region, not to a domain; keyed by the name
+        # lower-cased, as their ARNs are.
+        self.lifecycle_configs: dict[str, StudioLifecycleConfig] = {}
         self._effects: list[_Effect] = []
         # Conditions that no single due time captures (an app that may fail at any moment and is then
         # relaunched, see localcloud.sagemaker.relaunch); checked after the effects on every settle.
@@ -220,6 +224,17 @@ class StudioStore:
         self.apps[app.domain_id][key] = app
         self.apps_by_owner[app.domain_id].setdefault((key[0], key[1]), {})[key] = app
         self.index_arn(app)
+
+    def add_lifecycle_config(self, config: StudioLifecycleConfig) -> None:
+        self.lifecycle_configs[config.name.lower()] = config
+        self.index_arn(config)
+
+    def lifecycle_config(self, name: str) -> StudioLifecycleConfig | None:
+        return self.lifecycle_configs.get(name.lower())
+
+    def remove_lifecycle_config(self, config: StudioLifecycleConfig) -> None:
+        self.lifecycle_configs.pop(config.name.lower(), None)
+        self._unindex(config)
 
     # -- removal -------------------------------------------------------------------------------------
 

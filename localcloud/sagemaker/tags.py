@@ -30,7 +30,13 @@ class TagOperations(StudioBase):
         lowered = arn.lower()
         if not lowered.startswith(prefix):
             return False
-        return lowered[len(prefix) :].split("/", 1)[0] in ("domain", "user-profile", "space", "app")
+        return lowered[len(prefix) :].split("/", 1)[0] in (
+            "domain",
+            "user-profile",
+            "space",
+            "app",
+            "studio-lifecycle-config",
+        )
 
     def _tagged(self, arn: str) -> Resource:
         resource = self.store.find_arn(arn)

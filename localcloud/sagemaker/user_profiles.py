@@ -13,6 +13,7 @@ from localcloud.sagemaker.base import (
     merge_tags,
     validate_input,
 )
+from localcloud.sagemaker.lifecycle_configs import check_settings as check_lifecycle_configs
 from localcloud.sagemaker.models import (
     App,
     Domain,
@@ -29,6 +30,7 @@ class UserProfileOperations(StudioBase):
         name = params["UserProfileName"]
         check_name(name, "UserProfileName")
         check_jupyter_server_settings(params.get("UserSettings"))
+        check_lifecycle_configs(self.store, params.get("UserSettings"))
         domain = self._usable_domain(params["DomainId"])
         store, now = self.store, self.now
         identifier, value = params.get("SingleSignOnUserIdentifier"), params.get("SingleSignOnUserValue")
@@ -127,6 +129,7 @@ class UserProfileOperations(StudioBase):
         now = self.now
         self._check_updatable(profile, now, "User profile")
         check_jupyter_server_settings(params.get("UserSettings"))
+        check_lifecycle_configs(self.store, params.get("UserSettings"))
         self._check_security_groups_change(profile, params.get("UserSettings"))
         profile.user_settings = merge_settings(profile.user_settings, params.get("UserSettings"))
         self._plan_update(profile, "user_profile", now)
