@@ -102,6 +102,7 @@ def make_plan(clients: Clients, sfn: SFNClient, request: TeardownRequest, execut
         for kind in LEFTOVER_KINDS:
             for item in found[kind]:
                 plan.add(kind, item)
+    plan.fit()
     return {
         "Target": target.dump(),
         "Plan": {

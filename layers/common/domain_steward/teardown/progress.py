@@ -1,11 +1,14 @@
 """What the workflow carries from one task to the next: the target, the stage it is in, and what it deleted.
 
-Step Functions keeps at most 256 KB of state, so names are kept per kind up to :data:`LIST_CAP` (and the
-kind is marked ``Truncated`` beyond that), while the counts stay exact.
+Step Functions keeps at most 256 KB of state (https://docs.aws.amazon.com/step-functions/latest/dg/limits-overview.html),
+and the state holds the plan and the progress at once: so names are kept per kind up to :data:`LIST_CAP`, and
+each list of names up to :data:`LIST_BYTES` in all (long names count), the kind being marked ``Truncated``
+beyond that, while the counts stay exact.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,6 +21,7 @@ PROFILE_STAGES: tuple[Stage, ...] = ("Apps", "Spaces", "UserProfiles")
 KINDS = ("Apps", "Spaces", "UserProfiles", "Domain", "MountTargets", "FileSystems", "SecurityGroups")
 LEFTOVER_KINDS = ("FileSystems", "MountTargets", "SecurityGroups")
 LIST_CAP = 300
+LIST_BYTES = 80_000
 
 
 class Model(BaseModel):
@@ -59,6 +63,15 @@ class Ledger(Model):
         if len(listed) < LIST_CAP:
             listed.append(item)
         else:
+            self.truncated[kind] = True
+
+    def fit(self, max_bytes: int = LIST_BYTES) -> None:
+        """Shorten the longest lists until all names together take at most ``max_bytes`` of JSON."""
+        while len(json.dumps(self.items, separators=(",", ":"))) > max_bytes:
+            kind = max(self.items, key=lambda k: len(self.items[k]))
+            if not self.items[kind]:
+                return
+            self.items[kind] = self.items[kind][: len(self.items[kind]) // 2]
             self.truncated[kind] = True
 
 

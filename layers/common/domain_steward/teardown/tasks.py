@@ -37,6 +37,8 @@ def plan(clients: Clients, sfn: SFNClient, execution_input: Any, execution_arn: 
 
 
 def _carried(progress: Progress) -> dict[str, Any]:
+    progress.deleted.fit()
+    progress.kept.fit()
     return {
         "Progress": json.dumps(progress.dump(), separators=(",", ":")),
         "Finished": progress.finished,
@@ -61,7 +63,8 @@ def round_(clients: Clients, progress: str, clock: Clock, budget: Budget) -> dic
 def final_report(planned: dict[str, Any], progress: str) -> dict[str, Any]:
     plan = dict(planned, Plan=json.loads(planned["Plan"]))
     built = report.build(plan, Progress.model_validate_json(progress))
-    return {"Report": built, "Notification": report.notification(built)}
+    # This result replaces the workflow's state: the target stays, for Unmark should publishing fail.
+    return {"Report": built, "Notification": report.notification(built), "Target": planned["Target"]}
 
 
 def failed(clients: Clients, state: dict[str, Any], execution_arn: str) -> dict[str, str]:
