@@ -55,6 +55,7 @@ test: lint typecheck validate build pytest
 # Virtual time on the local cloud: figures are ratios to the critical path, not wall-clock seconds.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.teardown
+	$(BIN)/python -m benchmarks.autostop
 
 lock:
 	$(PYTHON) -m venv .venv-lock

@@ -4,6 +4,7 @@ and a sweep runner on the local cloud's clients (the fixtures are in conftest.py
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -108,14 +109,24 @@ class Sweeper:
     topic_arn: str | None = None
     lines: list[dict[str, Any]] = field(default_factory=list)
 
-    def run(self, steward_config: StewardConfig, *, dry_run: bool = False, time_left: float = 900.0) -> SweepReport:
+    def run(
+        self, steward_config: StewardConfig, *, dry_run: bool = False, time_left: Sequence[float] = (900.0,)
+    ) -> SweepReport:
+        """One sweep; ``time_left`` gives the seconds left each time the sweep asks, the last one from then on."""
         self.lines.clear()
+        answers = iter(time_left)
+        last = [time_left[-1]]
+
+        def remaining() -> float:
+            last[0] = next(answers, last[0])
+            return last[0]
+
         return run_sweep(
             self.clients,
             steward_config,
             SweepSettings(table_name=TABLE, topic_arn=self.topic_arn, dry_run=dry_run),
             now=self.cloud.clock.now,
-            time_left=lambda: time_left,
+            time_left=remaining,
             log=self.lines.append,
         )
 

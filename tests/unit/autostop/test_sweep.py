@@ -84,14 +84,19 @@ def test_a_sweep_out_of_time_stops_before_a_domain_and_the_next_carries_on(
         json.dumps({"version": 1, "domains": [{"domain_id": "*", "autostop": {"idle_minutes": 60}}]})
     )
 
-    starved = sweeper.run(steward, time_left=10)
+    # Time enough for the first domain only: the sweep stops before the second and leaves it the cursor.
+    starved = sweeper.run(steward, time_left=(900, 10))
     assert not starved.complete
-    assert [studio.status(a) for a in apps] == ["InService", "InService"]
+    assert starved.domains == domains[:1]
+    assert [studio.status(a) for a in apps] == ["Deleting", "InService"]
 
     carried_on = sweeper.run(steward)
     assert carried_on.complete
-    assert carried_on.domains == domains
+    assert carried_on.domains == [domains[1], domains[0]]  # from the cursor on, then round to the start
     assert [studio.status(a) for a in apps] == ["Deleting", "Deleting"]
+
+    cloud.clock.advance(15 * 60)
+    assert sweeper.run(steward).domains == domains  # a complete sweep cleared the cursor
 
 
 def test_the_star_entry_covers_every_other_domain(cloud: LocalCloud, studio: Studio, sweeper: Sweeper):
