@@ -21,7 +21,7 @@ PROFILE_STAGES: tuple[Stage, ...] = ("Apps", "Spaces", "UserProfiles")
 KINDS = ("Apps", "Spaces", "UserProfiles", "Domain", "MountTargets", "FileSystems", "SecurityGroups")
 LEFTOVER_KINDS = ("FileSystems", "MountTargets", "SecurityGroups")
 LIST_CAP = 300
-LIST_BYTES = 80_000
+LIST_BYTES = 64_000
 
 
 class Model(BaseModel):
