@@ -85,7 +85,7 @@ def test_a_sweep_out_of_time_stops_before_a_domain_and_the_next_carries_on(
     )
 
     # Time enough for the first domain only: the sweep stops before the second and leaves it the cursor.
-    starved = sweeper.run(steward, time_left=(900, 10))
+    starved = sweeper.run(steward, time_left=(900, 900, 10))  # the domain, its stops, the next domain
     assert not starved.complete
     assert starved.domains == domains[:1]
     assert [studio.status(a) for a in apps] == ["Deleting", "InService"]
@@ -183,3 +183,23 @@ def test_builtin_idle_settings_are_synced_only_when_they_differ(cloud: LocalClou
     assert lab == {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 90}
     # The built-in minimum is 60 minutes (API_IdleSettings.html): a shorter policy leaves ours to act first.
     assert code == {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60}
+
+
+def test_a_sweep_out_of_time_between_stops_leaves_the_rest_to_the_next(
+    cloud: LocalCloud, studio: Studio, sweeper: Sweeper
+):
+    domain = studio.domain()
+    studio.profile(domain, "ana")
+    canvas = studio.app(domain, "Canvas", UserProfileName="ana")
+    cloud.clock.advance(3 * 3600)
+    policy = config(domain, idle_minutes=60)
+
+    # Time enough to start the domain, none left when its stops would begin.
+    starved = sweeper.run(policy, time_left=(900, 10))
+    assert (starved.complete, starved.stopped) == (False, 0)
+    assert "out of time" in sweeper.decision("default", "ana")["reason"]
+    assert studio.status(canvas) == "InService"
+
+    carried_on = sweeper.run(policy)
+    assert (carried_on.complete, carried_on.stopped) == (True, 1)
+    assert studio.status(canvas) == "Deleting"

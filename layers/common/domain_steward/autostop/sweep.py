@@ -59,8 +59,9 @@ if TYPE_CHECKING:
 
 # Never stopped by a sweep, whatever their activity.
 NEVER_STOPPED_TYPES = frozenset({"JupyterServer"})
-# Real time a sweep keeps back before it starts another domain (one domain's stops fit well inside it).
+# Real time a sweep keeps back before it starts another domain or another batch of stops.
 SAFETY_SECONDS = 60.0
+STOP_BATCH = 100
 
 Log = Callable[[dict[str, Any]], None]
 
@@ -105,6 +106,7 @@ class DomainSweep:
         domain_id: str,
         domain_arn: str,
         policy: AutoStopPolicy,
+        time_left: Callable[[], float],
     ) -> None:
         self.clients = clients
         self.state = state
@@ -114,6 +116,8 @@ class DomainSweep:
         self.domain_id = domain_id
         self.arn_base = _arn_base(domain_arn, domain_id)
         self.policy = policy
+        self.time_left = time_left
+        self.out_of_time = False
 
     def _app_policy(self, app: SweptApp) -> AppTypePolicy:
         policy = self.policy.for_app_type(app.app_type)
@@ -215,11 +219,20 @@ class DomainSweep:
 
     def _act(self, decisions: Sequence[Decision], warnings: Mapping[str, Warning], now: datetime) -> None:
         to_stop = [d for d in decisions if d.action == "stop" and not d.dry_run]
+        outcomes: dict[int, str] = {}
         with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
-            outcomes = dict(zip(map(id, to_stop), pool.map(self._delete, to_stop), strict=True))
+            for start in range(0, len(to_stop), STOP_BATCH):
+                if self.time_left() < SAFETY_SECONDS:
+                    self.out_of_time = True  # the rest wait for the next sweep, which starts at this domain
+                    break
+                batch = to_stop[start : start + STOP_BATCH]
+                outcomes.update(zip(map(id, batch), pool.map(self._delete, batch), strict=True))
         report = self.report
-        for decision in decisions:
-            app, outcome = decision.app, outcomes.get(id(decision))
+        for planned in decisions:
+            decision, outcome = planned, outcomes.get(id(planned))
+            if planned.action == "stop" and not planned.dry_run and outcome is None:
+                decision = replace(planned, action="keep", reason=f"{planned.reason}; out of time, not stopped")
+            app = decision.app
             if decision.dry_run and decision.action != "keep":
                 outcome = f"dry run: would {decision.action}"
             elif decision.action == "warn":
@@ -288,7 +301,7 @@ def run_sweep(
                 state.set_cursor(domain_id)
             log({"domain": domain_id, "decision": "skip", "reason": "out of time: the next sweep starts here"})
             break
-        _sweep_domain(
+        finished = _sweep_domain(
             clients,
             state,
             settings,
@@ -297,7 +310,14 @@ def run_sweep(
             summary=existing[domain_id],
             policy=policies[domain_id],
             now=now(),
+            time_left=time_left,
         )
+        if not finished:
+            report.complete = False
+            if not settings.dry_run:
+                state.set_cursor(domain_id)
+            log({"domain": domain_id, "decision": "skip", "reason": "out of time: the next sweep starts here"})
+            break
     if report.complete and cursor is not None and not settings.dry_run:
         state.set_cursor(None)
     message = report.summary()
@@ -317,18 +337,30 @@ def _sweep_domain(
     summary: Mapping[str, Any],
     policy: AutoStopPolicy,
     now: datetime,
-) -> None:
+    time_left: Callable[[], float],
+) -> bool:
+    """Sweep one domain; ``False`` when it ran out of time before its last stop."""
     domain_id, domain_arn = str(summary["DomainId"]), str(summary["DomainArn"])
     tags = sagemaker_tags(clients.sagemaker, domain_arn)
     if TEARDOWN in tags:
         # INTERFACES.md: a teardown is running; auto-stop leaves the domain alone.
         report.skipped_domains[domain_id] = f"{TEARDOWN} is set: a teardown is running"
         log({"domain": domain_id, "decision": "skip", "reason": f"{TEARDOWN}={tags[TEARDOWN]}"})
-        return
+        return True
     report.domains.append(domain_id)
     if policy.sync_builtin_idle_settings:
         outcome = sync_builtin_idle(clients.sagemaker, domain_id, policy, dry_run=settings.dry_run or policy.dry_run)
         log({"domain": domain_id, "builtin_idle_settings": outcome})
-    DomainSweep(
-        clients, state, settings, report=report, log=log, domain_id=domain_id, domain_arn=domain_arn, policy=policy
-    ).run(now)
+    sweep = DomainSweep(
+        clients,
+        state,
+        settings,
+        report=report,
+        log=log,
+        domain_id=domain_id,
+        domain_arn=domain_arn,
+        policy=policy,
+        time_left=time_left,
+    )
+    sweep.run(now)
+    return not sweep.out_of_time
