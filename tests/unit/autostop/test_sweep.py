@@ -203,3 +203,23 @@ def test_a_sweep_out_of_time_between_stops_leaves_the_rest_to_the_next(
     carried_on = sweeper.run(policy)
     assert (carried_on.complete, carried_on.stopped) == (True, 1)
     assert studio.status(canvas) == "Deleting"
+
+
+def test_tags_are_read_only_for_apps_idle_long_enough_for_a_tag_to_matter(
+    cloud: LocalCloud, studio: Studio, sweeper: Sweeper
+):
+    domain = studio.domain()
+    studio.profile(domain, "ana")
+    studio.space(domain, "busy", "ana")
+    studio.space(domain, "dozing", "ana")
+    heartbeat(cloud, studio.app(domain, "JupyterLab", SpaceName="busy"), 0)
+    heartbeat(cloud, studio.app(domain, "JupyterLab", SpaceName="dozing"), 600)
+    before = len(cloud.calls.calls("sagemaker", "ListTags"))
+
+    sweeper.run(config(domain, idle_minutes=60))
+
+    read = [call.params["ResourceArn"] for call in cloud.calls.calls("sagemaker", "ListTags")[before:]]
+    # The domain (for the teardown mark), then the dozing space and its owner: a tag could set 10 minutes.
+    assert sorted(arn.split(":")[-1] for arn in read) == sorted(
+        [f"domain/{domain}", f"space/{domain}/dozing", f"user-profile/{domain}/ana"]
+    )

@@ -77,13 +77,9 @@ class _MetricQuery:
 
 def read_latest(
     cloudwatch: CloudWatchClient, queries: Sequence[_MetricQuery], now: datetime, lookback: timedelta
-) -> dict[SweptApp, tuple[datetime, float]]:
-    """The newest datapoint of each query's metric within ``lookback``: (end of its minute, value).
-
-    Batched 500 queries to a ``GetMetricData`` call. A datapoint's timestamp is the start of its one-minute
-    period; it is read as the period's end, so idle time is never overstated.
-    """
-    latest: dict[SweptApp, tuple[datetime, float]] = {}
+) -> dict[SweptApp, float]:
+    """The newest value of each query's metric within ``lookback``, 500 queries to a ``GetMetricData`` call."""
+    latest: dict[SweptApp, float] = {}
     for start in range(0, len(queries), METRIC_QUERIES_PER_CALL):
         batch = queries[start : start + METRIC_QUERIES_PER_CALL]
         request: dict[str, Any] = {
@@ -114,8 +110,7 @@ def read_latest(
                 query = batch[int(result["Id"][1:])]
                 points = sorted(zip(result.get("Timestamps", []), result.get("Values", []), strict=False))
                 if points and query.app not in latest:
-                    stamp, value = points[-1]
-                    latest[query.app] = (stamp + timedelta(seconds=_PERIOD), float(value))
+                    latest[query.app] = float(points[-1][1])
             token = response.get("NextToken")
             if not token:
                 break
@@ -123,9 +118,10 @@ def read_latest(
     return latest
 
 
-def _idle_minutes(latest: tuple[datetime, float], now: datetime) -> float:
-    stamp, seconds = latest
-    return max(0.0, seconds + max(0.0, (now - stamp).total_seconds())) / 60
+def _idle_minutes(seconds: float) -> float:
+    """The idle time as last reported, not plus the time since: the app may have been used since (its next
+    report would say so), and a sweep must never stop early. A report older than the lookback is no signal."""
+    return max(0.0, seconds) / 60
 
 
 class Heartbeat:
@@ -149,7 +145,7 @@ class Heartbeat:
     def observe(self, apps: Sequence[SweptApp], now: datetime) -> dict[SweptApp, Observation]:
         queries = [q for q in map(self.query, apps) if q is not None]
         latest = read_latest(self.cloudwatch, queries, now, HEARTBEAT_LOOKBACK)
-        return {app: Observation(self.name, _idle_minutes(point, now)) for app, point in latest.items()}
+        return {app: Observation(self.name, _idle_minutes(seconds)) for app, seconds in latest.items()}
 
 
 class CanvasActivity:
@@ -170,7 +166,7 @@ class CanvasActivity:
     def observe(self, apps: Sequence[SweptApp], now: datetime) -> dict[SweptApp, Observation]:
         queries = [q for q in map(self.query, apps) if q is not None]
         latest = read_latest(self.cloudwatch, queries, now, CANVAS_LOOKBACK)
-        return {app: Observation(self.name, _idle_minutes(point, now)) for app, point in latest.items()}
+        return {app: Observation(self.name, _idle_minutes(seconds)) for app, seconds in latest.items()}
 
 
 class DescribeAppActivity:
