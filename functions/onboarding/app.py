@@ -105,7 +105,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ctx = runtime.build_context(config)
     idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=_IDEMPOTENCY_SECONDS)
     idempotency.register_lambda_context(context)
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # Every record unreadable is still a partial failure, reported per record, not an error of the whole
+    # invocation (https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/).
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
         event=event,
         record_handler=lambda record: _record_handler(ctx, idempotency, record),
