@@ -289,7 +289,7 @@ def _studio_domain(sm: Any, ec2: Any, region: str) -> str:
 
 def test_canvas_apps_in_another_region_publish_to_that_region(cloud, cw):
     sm, ec2, eu_cw = (
-        watch_client(shared_session().client(s, region_name="eu-west-1", config=NO_RETRIES))  # type: ignore[call-overload]
+        watch_client(shared_session().client(s, region_name="eu-west-1", config=NO_RETRIES))
         for s in ("sagemaker", "ec2", "cloudwatch")
     )
     domain = _studio_domain(sm, ec2, "eu-west-1")

@@ -4,6 +4,7 @@ or by network interfaces, subnets holding interfaces, VPCs holding security grou
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def group(ec2: Any, vpc: dict[str, Any]) -> Callable[[str], str]:
 def refused(call: Callable[[], Any]) -> dict[str, str]:
     with pytest.raises(ClientError) as excinfo:
         call()
-    return dict(excinfo.value.response["Error"])
+    return {key: str(value) for key, value in excinfo.value.response["Error"].items()}
 
 
 def dependent_object(group_id: str) -> dict[str, str]:
@@ -170,7 +171,7 @@ def test_a_domains_nfs_groups_go_only_after_their_rules_are_revoked_and_the_moun
     inbound = names[f"security-group-for-inbound-nfs-{domain}"]
     outbound = names[f"security-group-for-outbound-nfs-{domain}"]
     for group_id in (inbound, outbound):
-        error = refused(lambda group_id=group_id: ec2.delete_security_group(GroupId=group_id))
+        error = refused(partial(ec2.delete_security_group, GroupId=group_id))
         assert {key: error[key] for key in ("Code", "Message")} == dependent_object(group_id)
     watched.revoke_security_group_ingress(GroupId=inbound, IpPermissions=nfs_from(outbound))
     watched.revoke_security_group_egress(GroupId=outbound, IpPermissions=nfs_from(inbound))

@@ -203,7 +203,7 @@ def test_delete_app_of_a_pending_or_deleting_app_names_the_status(cloud, sm, dom
 
 @pytest.fixture
 def tagged_domain(sm, new_domain, settle) -> str:
-    domain_id = new_domain("tagged", Tags=[{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "all"}])
+    domain_id: str = new_domain("tagged", Tags=[{"Key": "cost-center", "Value": "42"}, {"Key": "team", "Value": "all"}])
     settle()
     sm.create_user_profile(DomainId=domain_id, UserProfileName="dana", Tags=[{"Key": "team", "Value": "ml"}])
     sm.create_space(DomainId=domain_id, SpaceName="lab", Tags=[{"Key": "space-only", "Value": "yes"}])

@@ -59,7 +59,7 @@ def statuses(sm: Any, domain_id: str, owner: str) -> list[str]:
 
 @pytest.fixture
 def rstudio_domain(new_domain, settle) -> str:
-    domain_id = new_domain("rstudio", DomainSettings=RSTUDIO, Tags=[{"Key": "cost-center", "Value": "42"}])
+    domain_id: str = new_domain("rstudio", DomainSettings=RSTUDIO, Tags=[{"Key": "cost-center", "Value": "42"}])
     settle()
     return domain_id
 

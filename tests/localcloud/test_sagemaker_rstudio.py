@@ -35,7 +35,7 @@ def server_apps(sm: Any, domain_id: str) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def rstudio_domain(new_domain, settle) -> str:
-    domain_id = new_domain("rstudio", DomainSettings=RSTUDIO)
+    domain_id: str = new_domain("rstudio", DomainSettings=RSTUDIO)
     settle()
     return domain_id
 
