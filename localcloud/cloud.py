@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.config import Config
 from moto import mock_aws
 
-from localcloud import ec2, efs, ssoadmin
+from localcloud import ec2, efs, sqs, ssoadmin
 from localcloud import sagemaker as studio
 from localcloud.calls import INTERCEPTOR, CallLog, Faults
 from localcloud.clock import VirtualClock, use_clock
@@ -98,6 +98,7 @@ class LocalCloud:
         ssoadmin.install()
         efs.install()
         ec2.install()
+        sqs.install()
         from localcloud.harness import stepfunctions as sfn_engine
 
         sfn_engine.install()

@@ -279,7 +279,7 @@ class LocalCloudServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        from localcloud import ec2, efs, sagemaker, ssoadmin
+        from localcloud import ec2, efs, sagemaker, sqs, ssoadmin
         from localcloud.harness import stepfunctions
 
         # A new server is a new, empty cloud, as every LocalCloud is (moto's state is process-wide).
@@ -292,6 +292,7 @@ class LocalCloudServer:
         ssoadmin.install()
         efs.install()
         ec2.install()
+        sqs.install()
         stepfunctions.install()
         # What mock_aws(config=...) sets for LocalCloud; the server reads the same process-wide settings.
         config = cast(dict[str, Any], default_user_config)
