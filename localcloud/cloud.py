@@ -10,6 +10,7 @@ fault injection and the template harness, started and stopped together.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,19 @@ _FAKE_ENVIRONMENT = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_SECURITY_TOKEN": "testing",
 }
+
+
+def _forget_cached_aws_data() -> None:
+    """A new cloud is a new deployment: no Lambda environment outlives it, so neither may what one cached.
+
+    Functions get their own copies of their code and layers (see the harness), but libraries a test process
+    shares with them stay loaded between clouds. Powertools Parameters is the one that caches AWS data (SSM
+    values, for ``max_age`` seconds on a clock that every cloud restarts), so a later cloud would read an
+    earlier cloud's parameters.
+    """
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:
+        parameters.clear_caches()
 
 
 class LocalCloud:
@@ -91,6 +105,7 @@ class LocalCloud:
             self._saved_environment[key] = os.environ.get(key)
             os.environ[key] = value
         self._previous_clock = use_clock(self.clock)
+        _forget_cached_aws_data()
         INTERCEPTOR.install()
         INTERCEPTOR.log.clear()
         INTERCEPTOR.faults.clear()
