@@ -56,6 +56,7 @@ test: lint typecheck validate build pytest
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.teardown
 	$(BIN)/python -m benchmarks.autostop
+	$(BIN)/python -m benchmarks.onboarding
 
 lock:
 	$(PYTHON) -m venv .venv-lock
