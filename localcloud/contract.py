@@ -174,3 +174,37 @@ def missing_conditions(template: Mapping[str, Any], required: Mapping[str, str])
             if key is not None and key not in keys:
                 problems.append(f"{where}: {action} is granted without a {key} condition")
     return problems
+
+
+def _resolved(value: Any, pseudo: Mapping[str, str]) -> list[str]:
+    """A policy ``Resource`` with ``Fn::Sub`` pseudo parameters filled in; other intrinsics are left out."""
+    resolved: list[str] = []
+    for item in _as_list(value):
+        text = item.get("Fn::Sub") if isinstance(item, Mapping) else item
+        if isinstance(text, str):
+            resolved.append(re.sub(r"\$\{([A-Za-z:]+)\}", lambda m: pseudo.get(m.group(1), m.group(0)), text))
+    return resolved
+
+
+def _iam_match(pattern: str, arn: str) -> bool:
+    """IAM's ARN matching: ``*`` is any run of characters (slashes included), ``?`` any one character."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, arn) is not None
+
+
+def ungranted(
+    template: Mapping[str, Any], where: str, wanted: Mapping[str, list[str]], pseudo: Mapping[str, str]
+) -> list[str]:
+    """Which (action, ARN) pairs of ``wanted`` the policies of role ``where`` do not allow: catches a resource
+    pattern that looks right but cannot match the service's real ARN format."""
+    statements = [s for name, s in _iam_statements(template) if name.split("/", 1)[0] == where]
+    problems: list[str] = []
+    for action, arns in wanted.items():
+        for arn in arns:
+            if not any(
+                action in _as_list(s.get("Action"))
+                and any(_iam_match(p, arn) for p in _resolved(s.get("Resource"), pseudo))
+                for s in statements
+            ):
+                problems.append(f"{where}: {action} is not allowed on {arn}")
+    return problems

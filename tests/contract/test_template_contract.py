@@ -18,6 +18,7 @@ from localcloud.contract import (
     missing_conditions,
     resource_wildcards,
     substitution_problems,
+    ungranted,
     wildcard_grants,
 )
 from localcloud.harness.template import load_template, translate
@@ -105,6 +106,28 @@ def test_sagemaker_grants_stay_in_this_account_and_region():
                 for resource in resources:
                     text = resource["Fn::Sub"]
                     assert text.startswith("arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"), text
+
+
+# Real ARNs in the formats of the Service Authorization Reference
+# (docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html):
+# domain/<id>, user-profile/<domain>/<name>, space/<domain>/<name>, app/<domain>/<owner>/<type>/<name>.
+PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+STUDIO = "arn:aws:sagemaker:us-east-1:123456789012"
+TEARDOWN_NEEDS = {
+    "sagemaker:DeleteDomain": [f"{STUDIO}:domain/d-abc123"],
+    "sagemaker:DeleteUserProfile": [f"{STUDIO}:user-profile/d-abc123/alice"],
+    "sagemaker:DeleteSpace": [f"{STUDIO}:space/d-abc123/lab"],
+    "sagemaker:DeleteApp": [
+        f"{STUDIO}:app/d-abc123/alice/Canvas/default",
+        f"{STUDIO}:app/d-abc123/lab/JupyterLab/default",
+        f"{STUDIO}:app/d-abc123/domain-shared/RStudioServerPro/default",
+    ],
+    "sagemaker:AddTags": [f"{STUDIO}:domain/d-abc123", f"{STUDIO}:user-profile/d-abc123/alice"],
+}
+
+
+def test_the_teardown_may_delete_what_it_must_in_the_arn_formats_aws_uses():
+    assert ungranted(translate(TEMPLATES[0]), "TeardownFunctionRole", TEARDOWN_NEEDS, PSEUDO) == []
 
 
 def test_the_teardown_state_machine_is_standard_logged_and_traced():
@@ -235,4 +258,30 @@ def test_scopable_actions_on_every_resource_and_unconditioned_deletes_are_report
     assert missing_conditions(template, TAG_CONDITIONED) == [
         "CleanerRole/CleanerRolePolicy0: ec2:DeleteSecurityGroup is granted without a "
         "aws:ResourceTag/ManagedByAmazonSageMakerResource condition"
+    ]
+
+
+def test_a_resource_pattern_that_cannot_match_the_real_arn_is_reported(sam_project: Callable[..., Path]):
+    template = translate(
+        sam_project(
+            """
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Stopper:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.11
+                  Handler: app.handler
+                  CodeUri: code/
+                  Policies:
+                    - Statement:
+                        - Effect: Allow
+                          Action: sagemaker:DeleteApp
+                          Resource: !Sub arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:app/*/*/*/*/*
+            """
+        )
+    )
+    wanted = {"sagemaker:DeleteApp": [f"{STUDIO}:app/d-abc123/alice/Canvas/default"]}
+    assert ungranted(template, "StopperRole", wanted, PSEUDO) == [
+        f"StopperRole: sagemaker:DeleteApp is not allowed on {STUDIO}:app/d-abc123/alice/Canvas/default"
     ]
