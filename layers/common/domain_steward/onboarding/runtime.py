@@ -18,6 +18,8 @@ IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE_NAME"
 NOTIFICATIONS_TOPIC = "NOTIFICATIONS_TOPIC_ARN"
 TEARDOWN_STATE_MACHINE = "TEARDOWN_STATE_MACHINE_ARN"
 PROVISION_STATE_MACHINE = "PROVISION_STATE_MACHINE_ARN"
+# Identity Center lives in its home Region (AWS-FACTS §3); empty when that is the function's own.
+IDENTITY_CENTER_REGION = "IDENTITY_CENTER_REGION"
 
 
 def now() -> datetime:
@@ -27,13 +29,15 @@ def now() -> datetime:
 
 def build_context(config: StewardConfig) -> Context:
     """A fresh context per invocation: group ids and domain facts are cached for this invocation only."""
-    instance = find_instance(aws_clients.sso_admin(), config)
+    home = os.environ.get(IDENTITY_CENTER_REGION) or None
+    sso_admin = aws_clients.sso_admin(home)
+    instance = find_instance(sso_admin, config)
     return Context(
         config=config,
         sagemaker=aws_clients.sagemaker(),
-        sso_admin=aws_clients.sso_admin(),
+        sso_admin=sso_admin,
         stepfunctions=aws_clients.stepfunctions(),
-        directory=Directory(aws_clients.identitystore(), instance.identity_store_id),
+        directory=Directory(aws_clients.identitystore(home), instance.identity_store_id),
         records=Records(aws_clients.dynamodb_table(os.environ[RECORDS_TABLE])),
         now=now,
         workflows=Workflows(
