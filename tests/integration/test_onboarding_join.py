@@ -33,7 +33,8 @@ def test_a_member_who_joins_gets_a_profile_space_and_assignment(onboarding: Onbo
     assert profile["SingleSignOnUserValue"] == "jane.doe@corp.com"
     assert profile["UserSettings"]["ExecutionRole"] == ROLE
     assert profile["Tags"] == {"team": "datascientists", MANAGED: "true", USER_ID: user}
-    # The assignment without which sign-in fails with "Access Denied" (AWS-FACTS §4).
+    # The assignment without which sign-in fails with "Access Denied" (AWS-FACTS §4;
+    # https://github.com/aws/aws-cdk/issues/23627).
     assert onboarding.assigned(domain) == {user}
     # The default private space, created by the provisioning workflow once the profile was usable.
     space = onboarding.spaces(domain)["jane-doe-corp-com-space"]

@@ -23,8 +23,8 @@ from domain_steward.onboarding.desired import Wanted, wanted_domains
 from domain_steward.onboarding.records import Provisioned
 from domain_steward.studio import error_code
 
-# Apps that run (and cost): offboarding stops these. DeleteApp accepts only InService apps; a Pending one is
-# tried too and skipped if refused (the reconciliation stops it once it runs).
+# Apps that run (and cost): offboarding stops these. DeleteApp accepts only InService apps (AWS-FACTS §2); a
+# Pending one is tried too and skipped if refused (the reconciliation stops it once it runs).
 _RUNNING = frozenset({"InService", "Pending"})
 # Step Functions execution names: 1..80 characters
 # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
@@ -218,7 +218,9 @@ def ensure(
     if known.assigned is not None:
         assigned = known.assigned
     if facts.sso and not assigned and facts.application_arn:
-        # AWS-FACTS §4: without the assignment, sign-in fails with "Access Denied".
+        # Without the assignment sign-in fails with "Access Denied. Please check if user is assigned to Studio
+        # Domain" (https://github.com/aws/aws-cdk/issues/23627; AWS-FACTS §4). CreateApplicationAssignment
+        # (https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreateApplicationAssignment.html).
         ctx.sso_admin.create_application_assignment(
             ApplicationArn=facts.application_arn, PrincipalId=user.user_id, PrincipalType="USER"
         )
@@ -297,8 +299,10 @@ def _execution_name(prefix: str, profile: str, ctx: Context) -> str:
 
 
 def _start_provisioning(ctx: Context, plan: SpacePlan) -> str | None:
-    """A new profile is Pending until SageMaker finishes it, and CreateSpace needs it usable: the provisioning
-    workflow waits on Step Functions' clock and creates the space then (never a sleep in Lambda)."""
+    """A new profile is Pending until SageMaker finishes it (its Status enum, botocore's sagemaker model) and
+    CreateSpace refuses an owner that is not usable (AWS does not document this for spaces; the stricter
+    reading, as the local cloud emulates it). The provisioning workflow waits on Step Functions' clock and
+    creates the space then: never a sleep in Lambda."""
     if ctx.workflows.provision_arn is None:
         return None
     request = plan.request()
