@@ -130,6 +130,28 @@ def test_the_teardown_may_delete_what_it_must_in_the_arn_formats_aws_uses():
     assert ungranted(translate(TEMPLATES[0]), "TeardownFunctionRole", TEARDOWN_NEEDS, PSEUDO) == []
 
 
+# Apps on a profile, in a space, of Canvas and of Studio Classic: the formats the other jobs act on.
+APPS = [
+    f"{STUDIO}:app/d-abc123/alice/KernelGateway/datascience-1-0-ml-t3-medium-1abf3407f667f989be9d86559395",
+    f"{STUDIO}:app/d-abc123/alice/Canvas/default",
+    f"{STUDIO}:app/d-abc123/lab/JupyterLab/default",
+]
+
+
+def test_auto_stop_may_stop_apps_in_the_arn_format_aws_uses():
+    wanted = {"sagemaker:DescribeApp": APPS, "sagemaker:DeleteApp": APPS}
+    assert ungranted(translate(TEMPLATES[0]), "AutoStopFunctionRole", wanted, PSEUDO) == []
+
+
+def test_onboarding_may_manage_profiles_spaces_and_stop_apps_in_the_arn_formats_aws_uses():
+    wanted = {
+        "sagemaker:CreateUserProfile": [f"{STUDIO}:user-profile/d-abc123/jane-doe-corp-com"],
+        "sagemaker:CreateSpace": [f"{STUDIO}:space/d-abc123/jane-doe-corp-com-space"],
+        "sagemaker:DeleteApp": APPS,
+    }
+    assert ungranted(translate(TEMPLATES[0]), "OnboardingPolicy", wanted, PSEUDO) == []
+
+
 def test_the_teardown_state_machine_is_standard_logged_and_traced():
     properties = load_template(TEMPLATES[0])["Resources"]["TeardownStateMachine"]["Properties"]
     assert properties["Type"] == "STANDARD"
