@@ -35,3 +35,27 @@ def test_sixty_profiles_cost_what_two_cost(cloud: LocalCloud, studio: StudioBuil
     large_cost = _cost(cloud, teardown, large)
 
     assert large_cost == small_cost
+
+
+@pytest.mark.slow
+def test_a_domain_beyond_the_reports_lists_ends_with_a_truncated_report_and_exact_counts(
+    cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown
+) -> None:
+    # Step Functions caps a state's input and output, and so a task's result, at 256 KB
+    # (docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): past a few hundred resources of a
+    # kind, the report names some of them and says so (TEARDOWN-CONTRACT.md: a cap of 300 names per kind).
+    domain_id = studio.domain()
+    people = 151  # 302 apps: more than 300
+    studio.populate(domain_id, profiles=people, private_spaces=people, apps={"InService": 2 * people})
+
+    execution = teardown.run({"DomainId": domain_id, "Confirm": domain_id})
+
+    report = execution.report()
+    assert len(execution.description["output"].encode()) <= 256 * 1024
+    counts = {kind: report["Counts"]["Plan"][kind] for kind in ("Apps", "Spaces", "UserProfiles")}
+    assert counts == {"Apps": 2 * people, "Spaces": people, "UserProfiles": people}
+    assert report["Counts"]["Deleted"]["Apps"] == 2 * people
+    assert report["Counts"]["Deleted"]["Spaces"] == report["Counts"]["Deleted"]["UserProfiles"] == people
+    assert report["Truncated"]["Apps"] is True
+    assert len(report["Plan"]["Apps"]) < 2 * people
+    assert len(report["Deleted"]["Apps"]) < 2 * people
