@@ -150,11 +150,8 @@ class StudioBuilder:
             params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
         domain_id = str(self.sagemaker.create_domain(**params)["DomainId"])
         self.cloud.clock.advance(LATENCIES.domain_create)
-        if rstudio and not self.rstudio_server(domain_id):
-            # An emulation that does not launch the server app with the domain: launch it as AWS would.
-            self.sagemaker.create_app(
-                DomainId=domain_id, UserProfileName=DOMAIN_SHARED, AppType="RStudioServerPro", AppName="default"
-            )
+        if rstudio:
+            # The domain launches its server app itself; let it start.
             self.cloud.clock.advance(LATENCIES.app_create)
         return domain_id
 
