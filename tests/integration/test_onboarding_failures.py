@@ -11,7 +11,9 @@ from localcloud.harness.lambdas import FunctionError
 from tests.integration.onboarding_support import CONFIG_PARAMETER, Onboarding, group_config, onboarding_fixture  # noqa: F401
 
 
-def test_malformed_records_reach_the_dead_letter_queue_and_the_others_are_processed(onboarding: Onboarding):
+def test_malformed_records_reach_the_dead_letter_queue_and_the_others_are_processed(
+    onboarding: Onboarding, capsys: pytest.CaptureFixture[str]
+):
     domain = onboarding.iam_domain()
     onboarding.configure([{"domain_id": domain, "groups": [group_config("Analysts")]}])
     group = onboarding.directory.group("Analysts")
@@ -40,11 +42,14 @@ def test_malformed_records_reach_the_dead_letter_queue_and_the_others_are_proces
     # Retried up to the queue's maxReceiveCount (5), then moved to the dead-letter queue (SQS redrive:
     # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
     assert onboarding.queue_depths() == (0, 3)
+    output = capsys.readouterr().out  # Powertools writes metrics to stdout in the embedded metric format
+    assert '"EventsRejected"' in output
+    assert '"ProfilesCreated":[1.0]' in output.replace(" ", "")
 
 
 @pytest.mark.parametrize("config", ["missing", "invalid"])
 def test_without_a_valid_configuration_nothing_acts_and_the_messages_stay(
-    onboarding: Onboarding, cloud: LocalCloud, config: str
+    onboarding: Onboarding, cloud: LocalCloud, config: str, capsys: pytest.CaptureFixture[str]
 ):
     domain = onboarding.iam_domain()
     if config == "invalid":
@@ -78,6 +83,7 @@ def test_without_a_valid_configuration_nothing_acts_and_the_messages_stay(
         stack.invoke("OnboardingFunction", {"Records": [record]})
 
     assert "ConfigInvalid" in str(failure.value)
+    assert '"ConfigInvalid":[1.0]' in capsys.readouterr().out.replace(" ", "")
     acted = [c for c in list(cloud.calls)[before:] if c.service in {"sagemaker", "identitystore", "sso-admin"}]
     assert acted == []
     assert onboarding.profiles(domain) == {}

@@ -121,7 +121,9 @@ def test_two_users_whose_names_derive_alike_both_get_a_profile(onboarding: Onboa
     assert profiles[suffixed]["Tags"][USER_ID] == later
 
 
-def test_an_unmanaged_profile_with_the_wanted_name_is_left_alone(onboarding: Onboarding, cloud: LocalCloud):
+def test_an_unmanaged_profile_with_the_wanted_name_is_left_alone(
+    onboarding: Onboarding, cloud: LocalCloud, capsys: pytest.CaptureFixture[str]
+):
     domain = onboarding.iam_domain()
     onboarding.configure([{"domain_id": domain, "groups": [group_config("Analysts")]}])
     onboarding.sagemaker.create_user_profile(DomainId=domain, UserProfileName="dave")  # made by hand
@@ -136,6 +138,7 @@ def test_an_unmanaged_profile_with_the_wanted_name_is_left_alone(onboarding: Onb
     assert cloud.calls.count("sagemaker", "AddTags") == 0
     assert cloud.calls.count("sagemaker", "UpdateUserProfile") == 0
     assert len(onboarding.profiles(domain)) == 1
+    assert '"ProfileConflicts":[1.0]' in capsys.readouterr().out.replace(" ", "")  # logged and counted
 
 
 def test_a_domain_under_teardown_is_left_alone(onboarding: Onboarding, cloud: LocalCloud):
