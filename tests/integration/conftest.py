@@ -452,7 +452,8 @@ class Teardown:
         """Start an execution and return its ARN at once (it runs in moto's worker thread)."""
         response = self.stack.client("stepfunctions").start_execution(
             stateMachineArn=self.stack.state_machine_arn(self.STATE_MACHINE),
-            # AWS names an unnamed execution with a UUID; moto would name it "None", so name it here.
+            # AWS names an unnamed execution with a UUID (docs.aws.amazon.com/step-functions/latest/apireference/
+            # API_StartExecution.html); moto names every one of them "None", so two would share an ARN.
             name=str(uuid.uuid4()),
             input=json.dumps(dict(execution_input)),
         )
