@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-from aws_lambda_powertools.utilities import parameters
 
 from localcloud import LocalCloud
 from localcloud.harness.stack import Stack
@@ -264,9 +263,8 @@ class Onboarding:
         return [json.loads(m["Body"]) if m["Body"].startswith("{") else {"raw": m["Body"]} for m in messages]
 
     def notices(self) -> list[dict[str, Any]]:
-        """What was published to NotificationsTopic (from the call log: SNS messages that handlers publish to an
-        SQS subscription carry the virtual clock's timestamp, and moto drops them as past the queue's retention
-        when a test reads them in real time)."""
+        """Every notice published to NotificationsTopic so far, oldest first (read from the call log, so a test
+        sees the Subject and Message exactly as the function sent them)."""
         topic = self.stack.physical_id("NotificationsTopic")
         return [
             {"Subject": call.params.get("Subject"), "Message": call.params["Message"]}
@@ -283,7 +281,4 @@ class Onboarding:
 
 @pytest.fixture(name="onboarding")
 def onboarding_fixture(cloud: LocalCloud, stack: Stack, studio: StudioBuilder) -> Onboarding:
-    # Powertools (installed in the test environment, shared by every in-process handler) caches parameters
-    # for 300 s of the virtual clock, which every test restarts at the same instant: forget the last test's.
-    parameters.clear_caches()
     return Onboarding(cloud, stack, studio)
