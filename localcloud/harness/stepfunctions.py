@@ -170,6 +170,7 @@ def install() -> None:
         return name if name.endswith("Exception") else f"{name}Exception"
 
     _install_execution_lifecycle()
+    _install_generated_execution_names()
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
     retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]
@@ -177,6 +178,25 @@ def install() -> None:
     StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(normalise_service_error_name)  # type: ignore[method-assign]
     StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(normalise_exception_name)  # type: ignore[method-assign]
     lambdas.install()
+
+
+def _install_generated_execution_names() -> None:
+    """StartExecution without a name: "Step Functions automatically generates a universally unique identifier
+    (UUID) as the execution name" (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+    moto's ASL backend names every such execution "None", so a second one collides with the first."""
+    import uuid
+
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original: Any = StepFunctionsParserBackend.start_execution
+    if getattr(original, "_localcloud_names", False):
+        return
+
+    def start_execution(self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    start_execution._localcloud_names = True  # type: ignore[attr-defined]
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
 
 
 def _install_execution_lifecycle() -> None:

@@ -175,3 +175,17 @@ def test_install_is_idempotent():
 
     assert WaitFunction._wait_interval is patched
     assert patched.__module__ == stepfunctions.__name__
+
+
+def test_executions_started_without_a_name_get_a_uuid_each(cloud: LocalCloud, stack: Stack):
+    # "If you don't provide a name for the execution, Step Functions automatically generates a universally
+    # unique identifier (UUID) as the execution name"
+    # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+    sfn = cloud.client("stepfunctions")
+    machine = stack.physical_id("FlowStateMachine")
+    arns = [sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"] for _ in range(2)]
+    for arn in arns:
+        stack.wait_for_execution(arn)
+    names = [arn.rsplit(":", 1)[1] for arn in arns]
+    assert names[0] != names[1]
+    assert all(len(name) == 36 and name.count("-") == 4 for name in names)
