@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= $(REGION)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # functions/ appears with the first handler; wildcard keeps the tools from failing on a missing folder.
-PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions lifecycle tests)
+PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions lifecycle benchmarks tests)
 
 .PHONY: help venv lint typecheck validate build test pytest bench lock clean
 
@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy localcloud layers/common/domain_steward lifecycle tests
+	$(BIN)/mypy localcloud layers/common/domain_steward lifecycle benchmarks tests
 	@for dir in functions/*/; do \
 		[ -f "$$dir/app.py" ] || continue; \
 		echo "mypy $$dir"; \
