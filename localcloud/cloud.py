@@ -131,6 +131,9 @@ class LocalCloud:
             self.stack.close()
             self.stack = None
         if self._mock is not None:
+            from localcloud.harness import stepfunctions as sfn_engine
+
+            sfn_engine.stop_running_executions()
             self._mock.stop()
             self._mock = None
         INTERCEPTOR.faults.clear()

@@ -317,6 +317,9 @@ class LocalCloudServer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        from localcloud.harness import stepfunctions
+
+        stepfunctions.stop_running_executions()
         config = cast(dict[str, Any], default_user_config)
         config.update(self._saved_config)
         self._saved_config = {}

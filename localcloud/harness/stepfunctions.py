@@ -143,7 +143,8 @@ def install() -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:  # noqa: ARG001 - moto calls it so
-        if wait_seconds > 0:
+        # A stopped execution (its cloud has stopped, or StopExecution) must not move anyone's clock.
+        if wait_seconds > 0 and env.is_running():
             get_clock().advance(wait_seconds)
 
     def timestamp_wait_seconds(self: Any, env: Any) -> int:
@@ -178,6 +179,26 @@ def install() -> None:
     StateTaskServiceAwsSdk._normalise_service_error_name = staticmethod(normalise_service_error_name)  # type: ignore[method-assign]
     StateTaskServiceAwsSdk._normalise_exception_name = staticmethod(normalise_exception_name)  # type: ignore[method-assign]
     lambdas.install()
+
+
+def stop_running_executions() -> int:
+    """Stop every execution still running, as the end of a cloud ends them all; returns how many there were.
+
+    Executions run in moto's worker threads, which outlive the cloud that started them; one left waiting
+    would go on advancing the clock of whichever cloud is active next (``get_clock()`` is process-wide).
+    """
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    stopped = 0
+    now = get_clock().now()
+    for account in list(stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            for state_machine in list(backend.state_machines):
+                for execution in list(getattr(state_machine, "executions", [])):
+                    if str(getattr(execution.exec_status, "value", "")) == "RUNNING":
+                        execution.stop(stop_date=now, error="LocalCloud.Stopped", cause="The local cloud stopped.")
+                        stopped += 1
+    return stopped
 
 
 def _install_generated_execution_names() -> None:

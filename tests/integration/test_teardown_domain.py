@@ -236,7 +236,17 @@ def test_thirty_percent_throttling_on_every_sagemaker_call_changes_nothing_but_t
     expected = {app.key: app.status for app in scenario.apps} | {
         ("RStudioServerPro", "default", DOMAIN_SHARED): "InService"
     }
-    assert _planned_apps(report) == _live(expected)
+    # Retry backoff under throttling runs on the virtual clock (the harness's sleeps), so the plan may be
+    # read after Pending apps have started and Deleting ones have gone: each app is planned in its built
+    # status or the one after it, and only an app that was Deleting may be missing (Deleted, left out).
+    planned, live = _planned_apps(report), _live(expected)
+    assert set(planned) <= set(live)
+    assert {expected[key] for key in set(live) - set(planned)} <= {"Deleting"}
+    for key, status in planned.items():
+        assert status in _LATER.get(expected[key], {expected[key]}), (key, expected[key], status)
+
+
+_LATER = {"Pending": {"Pending", "InService"}, "Deleting": {"Deleting"}}
 
 
 def test_a_dry_run_plans_and_changes_nothing(cloud: LocalCloud, studio: StudioBuilder, teardown: Teardown) -> None:

@@ -189,3 +189,20 @@ def test_executions_started_without_a_name_get_a_uuid_each(cloud: LocalCloud, st
     names = [arn.rsplit(":", 1)[1] for arn in arns]
     assert names[0] != names[1]
     assert all(len(name) == 36 and name.count("-") == 4 for name in names)
+
+
+def test_an_execution_left_waiting_when_its_cloud_stops_does_not_move_the_next_clock():
+    # Executions run in moto's threads, which outlive the cloud that started them.
+    definition = {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Nap"}}}
+    with LocalCloud() as first:
+        sfn = first.client("stepfunctions")
+        machine = sfn.create_state_machine(name="forever", definition=json.dumps(definition), roleArn=ROLE)
+        execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], name="left-running")
+        deadline = time.monotonic() + 30
+        while len(sfn.get_execution_history(executionArn=execution["executionArn"])["events"]) < 4:
+            assert time.monotonic() < deadline, "the execution never started waiting"
+            time.sleep(0.01)
+    with LocalCloud() as second:
+        started = second.clock.now()
+        time.sleep(0.2)  # real time for a leftover worker thread to act, if one were still running
+        assert second.clock.now() == started
