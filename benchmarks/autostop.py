@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud import LocalCloud
+from localcloud.network import create_studio_vpc
 from localcloud.sagemaker import Latencies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,13 +53,7 @@ CANVAS_INTERVAL = 20 * 60 + 1  # the local cloud's Canvas publishing interval (l
 
 
 def _network(cloud: LocalCloud) -> dict[str, Any]:
-    ec2 = cloud.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-        for i, zone in enumerate(("us-east-1a", "us-east-1b"))
-    ]
-    return {"VpcId": vpc_id, "SubnetIds": subnets}
+    return create_studio_vpc(cloud.client("ec2"))
 
 
 def _build(cloud: LocalCloud, profiles: int) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud import LocalCloud
+from localcloud.network import create_studio_vpc
 from localcloud.sagemaker import Latencies
 from localcloud.sagemaker.controls import get_store
 from localcloud.sagemaker.latency import LatencyModel
@@ -94,20 +95,15 @@ class Result:
 
 def build_domain(cloud: LocalCloud, profiles: int) -> str:
     """A domain with ``profiles`` profiles, each owning a private space; two InService apps per profile."""
-    ec2, sagemaker = cloud.client("ec2"), cloud.client("sagemaker")
+    sagemaker = cloud.client("sagemaker")
     settle = (cloud.latencies or Latencies()).longest()
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-        for i, zone in enumerate(("us-east-1a", "us-east-1b"))
-    ]
+    network = create_studio_vpc(cloud.client("ec2"))
     domain_id = str(
         sagemaker.create_domain(
             DomainName=f"bench-{profiles}",
             AuthMode="IAM",
             DefaultUserSettings={"ExecutionRole": ROLE},
-            VpcId=vpc_id,
-            SubnetIds=subnets,
+            **network,
         )["DomainId"]
     )
     cloud.clock.advance(settle)

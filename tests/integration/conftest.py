@@ -24,6 +24,7 @@ from localcloud import LocalCloud
 from localcloud.calls import Call
 from localcloud.fidelity import watch_client
 from localcloud.harness.stack import Stack
+from localcloud.network import create_studio_vpc
 from localcloud.sagemaker import Latencies
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -122,14 +123,8 @@ class StudioBuilder:
     def network(self) -> Network:
         """One VPC with two subnets in two zones, shared by every domain this builder makes."""
         if self._network is None:
-            vpc_id = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-            subnets = [
-                self.ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"][
-                    "SubnetId"
-                ]
-                for i, zone in enumerate(("us-east-1a", "us-east-1b"))
-            ]
-            self._network = Network(vpc_id, subnets)
+            network = create_studio_vpc(self.ec2)
+            self._network = Network(network["VpcId"], network["SubnetIds"])
         return self._network
 
     def domain(self, name: str = "studio", *, rstudio: bool = False, tags: Mapping[str, str] | None = None) -> str:

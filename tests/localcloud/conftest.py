@@ -11,6 +11,7 @@ import pytest
 
 from localcloud import LocalCloud
 from localcloud.fidelity import watch_client
+from localcloud.network import create_studio_vpc
 from localcloud.sagemaker import Latencies
 
 ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
@@ -57,13 +58,7 @@ def sm(client: Callable[..., Any]) -> Any:
 @pytest.fixture
 def vpc(client: Callable[[str], Any]) -> dict[str, Any]:
     """A VPC with two subnets in two zones, as a Studio domain needs."""
-    ec2 = client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-        for i, zone in enumerate(("us-east-1a", "us-east-1b"))
-    ]
-    return {"VpcId": vpc_id, "SubnetIds": subnets}
+    return create_studio_vpc(client("ec2"))
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from domain_steward.teardown.stages import Clients
 from localcloud import LocalCloud
 from localcloud.fidelity import watch_client
+from localcloud.network import create_studio_vpc
 from tests.unit.teardown.support import LATENCIES, START, Studio
 
 
@@ -37,13 +38,7 @@ def sfn(cloud: LocalCloud) -> Any:
 
 @pytest.fixture
 def vpc(cloud: LocalCloud) -> dict[str, Any]:
-    ec2 = cloud.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
-        for i, zone in enumerate(("us-east-1a", "us-east-1b"))
-    ]
-    return {"VpcId": vpc_id, "SubnetIds": subnets}
+    return create_studio_vpc(cloud.client("ec2"))
 
 
 @pytest.fixture
