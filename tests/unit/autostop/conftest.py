@@ -12,7 +12,8 @@ from domain_steward.autostop.sweep import SweepClients
 from localcloud import LocalCloud
 from localcloud.fidelity import watch_client
 from localcloud.network import create_studio_vpc
-from tests.unit.autostop.support import LATENCIES, START, TABLE, Studio, Sweeper
+from tests.unit.autostop.support import TABLE, Studio, Sweeper
+from tests.unit.studio_builder import LATENCIES, START
 
 
 @pytest.fixture

@@ -6,39 +6,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from domain_steward.autostop.report import SweepReport
 from domain_steward.autostop.sweep import SweepClients, SweepSettings, run_sweep
 from domain_steward.config import StewardConfig, parse_config
 from localcloud import LocalCloud
-from localcloud.sagemaker import Latencies
+from tests.unit.studio_builder import LATENCIES, StudioBuilder
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-LATENCIES = Latencies()
 TABLE = "autostop-unit"
 INSTANCE = {"JupyterLab": "ml.t3.medium", "CodeEditor": "ml.m5.large", "KernelGateway": "ml.t3.medium"}
 
 
-@dataclass
-class Studio:
-    """Makes Studio resources through the API, as users do, and settles them on the virtual clock."""
-
-    cloud: LocalCloud
-    vpc: dict[str, Any]
-
-    @property
-    def sagemaker(self) -> Any:
-        return self.cloud.client("sagemaker")
-
-    def domain(self, name: str = "studio", **extra: Any) -> str:
-        domain_id = self.sagemaker.create_domain(
-            DomainName=name, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE}, **self.vpc, **extra
-        )["DomainId"]
-        self.cloud.clock.advance(LATENCIES.domain_create)
-        return str(domain_id)
+class Studio(StudioBuilder):
+    """The shared builder, with what these tests add."""
 
     def profile(self, domain_id: str, name: str, tags: dict[str, str] | None = None) -> None:
         extra = {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else {}

@@ -6,7 +6,8 @@ import json
 
 from domain_steward.config import parse_config
 from localcloud import LocalCloud
-from tests.unit.autostop.support import ROLE, Studio, Sweeper, config, heartbeat
+from tests.unit.autostop.support import Studio, Sweeper, config, heartbeat
+from tests.unit.studio_builder import ROLE
 
 TEARDOWN = "domain-steward:teardown"
 

@@ -12,7 +12,8 @@ from domain_steward.teardown.stages import Clients
 from localcloud import LocalCloud
 from localcloud.fidelity import watch_client
 from localcloud.network import create_studio_vpc
-from tests.unit.teardown.support import LATENCIES, START, Studio
+from tests.unit.studio_builder import LATENCIES, START
+from tests.unit.teardown.support import Studio
 
 
 @pytest.fixture

@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from domain_steward.teardown.progress import Progress, Target
 from domain_steward.teardown.report import start
 from domain_steward.teardown.stages import Budget, Clients
-from localcloud import LocalCloud
-from localcloud.sagemaker import Latencies
+from tests.unit.studio_builder import LATENCIES, StudioBuilder
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
-START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-LATENCIES = Latencies()
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:domain-steward-Teardown:unit"
 
 
-@dataclass
-class Studio:
-    """Makes Studio resources through the API, as users do, and settles them on the virtual clock."""
-
-    cloud: LocalCloud
-    vpc: dict[str, Any]
-
-    @property
-    def sagemaker(self) -> Any:
-        return self.cloud.client("sagemaker")
-
-    def domain(self, name: str = "studio", **extra: Any) -> str:
-        domain_id = self.sagemaker.create_domain(
-            DomainName=name, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE}, **self.vpc, **extra
-        )["DomainId"]
-        self.cloud.clock.advance(LATENCIES.domain_create)
-        return str(domain_id)
+class Studio(StudioBuilder):
+    """The shared builder, with what these tests add."""
 
     def profile(self, domain_id: str, name: str) -> None:
         self.sagemaker.create_user_profile(DomainId=domain_id, UserProfileName=name)

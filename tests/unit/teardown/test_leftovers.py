@@ -9,7 +9,8 @@ from typing import Any, Literal
 from domain_steward.teardown import leftovers
 from domain_steward.teardown.stages import Clients, run_round
 from localcloud import LocalCloud
-from tests.unit.teardown.support import LATENCIES, Studio, budget, progress_of, target_of
+from tests.unit.studio_builder import LATENCIES
+from tests.unit.teardown.support import Studio, budget, progress_of, target_of
 
 
 def _residue(clients: Clients, domain_id: str, file_system_id: str) -> dict[str, Any]:
