@@ -10,11 +10,12 @@ export AWS_DEFAULT_REGION ?= $(REGION)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # functions/ appears with the first handler; wildcard keeps the tools from failing on a missing folder.
-PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions lifecycle benchmarks tests)
+PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions lifecycle benchmarks demo tests)
 
-.PHONY: help venv lint typecheck validate build test pytest bench lock clean
+.PHONY: help venv lint typecheck validate build test pytest bench demo lock clean
 
 help:
+	@echo "make demo     the whole story (onboarding, auto-stop, offboarding, teardown) on the local cloud, no AWS account"
 	@echo "make test     lint, type-check, validate and build the template, run every test"
 	@echo "make build    sam build (Python 3.11, no container)"
 	@echo "make bench    teardown benchmark on the local cloud (10, 100, 1,000 profiles) -> benchmarks/results.json"
@@ -34,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy localcloud layers/common/domain_steward lifecycle benchmarks tests
+	$(BIN)/mypy localcloud layers/common/domain_steward lifecycle benchmarks demo tests
 	@for dir in functions/*/; do \
 		[ -f "$$dir/app.py" ] || continue; \
 		echo "mypy $$dir"; \
@@ -57,6 +58,10 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.teardown
 	$(BIN)/python -m benchmarks.autostop
 	$(BIN)/python -m benchmarks.onboarding
+
+# The deployed template on the local cloud, every step checked; under a minute of real time.
+demo: $(STAMP)
+	$(BIN)/python -m demo
 
 lock:
 	$(PYTHON) -m venv .venv-lock
