@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= $(REGION)
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # functions/ appears with the first handler; wildcard keeps the tools from failing on a missing folder.
-PY_SOURCES := $(wildcard localcloud layers/common/domain_steward functions lifecycle benchmarks demo tests)
+PY_SOURCES := $(wildcard localcloud layers/common/domain_steward domain_steward_cli functions lifecycle benchmarks demo tests)
 
 .PHONY: help venv lint typecheck validate build test pytest bench demo lock clean
 
@@ -24,10 +24,12 @@ help:
 
 venv: $(STAMP)
 
-$(STAMP): requirements/dev.txt
+$(STAMP): requirements/dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	# This project itself, editable and without re-resolving: the `domain-steward` command.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 lint: $(STAMP)
@@ -35,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(PY_SOURCES)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy localcloud layers/common/domain_steward lifecycle benchmarks demo tests
+	$(BIN)/mypy localcloud layers/common/domain_steward domain_steward_cli lifecycle benchmarks demo tests
 	@for dir in functions/*/; do \
 		[ -f "$$dir/app.py" ] || continue; \
 		echo "mypy $$dir"; \

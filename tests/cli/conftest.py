@@ -1,0 +1,100 @@
+"""The CLI's end-to-end tests run ``python -m domain_steward`` in a subprocess against ``python -m localcloud
+serve`` in another, as an operator would against AWS with ``--endpoint-url``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+# The in-process tests use the integration fixtures: a LocalCloud, the template deployed on it, a Studio builder.
+from tests.integration.conftest import cloud, stack, studio  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+# Placeholder credentials: the local cloud accepts any; they keep boto3 from looking for real ones.
+ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")]),
+    "COLUMNS": "200",
+}
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@dataclass
+class Server:
+    url: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=REGION,
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        )
+
+    def control(self, method: str, route: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/_localcloud/{route}", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def cli(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
+        """``python -m domain_steward ARGS --endpoint-url <this server>``, as a separate process."""
+        completed = subprocess.run(
+            [sys.executable, "-m", "domain_steward", *args, "--endpoint-url", self.url],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=ROOT,
+            env={**ENV, "PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **ENV},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "local cloud listening on http://127.0.0.1:<port> (...)"
+        assert "listening on " in line, line
+        yield Server(line.split("listening on ", 1)[1].split()[0])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
