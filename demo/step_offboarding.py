@@ -43,7 +43,8 @@ def run(world: World, story: Narrator) -> None:
             )
         ],
     )
-    story.check("the leave event was accepted", response["FailedEntryCount"] == 0, response["FailedEntryCount"])
+    failed = response["FailedEntryCount"]
+    story.check("the leave event was accepted by EventBridge", failed == 0, f"{failed} failed")
     story.check(
         "the profile is kept and tagged as offboarded",
         profile.get("Status") == "InService" and OFFBOARDED_TAG in profile.get("Tags", {}),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from demo.narrative import Narrator
-from demo.world import LATENCIES, World
+from demo.step_setup import TEAMS
+from demo.world import LATENCIES, ROLES, World
 
 USER_ID_TAG = "domain-steward:user-id"  # INTERFACES.md: the Identity Center user a managed profile belongs to
 
@@ -44,24 +45,21 @@ def run(world: World, story: Narrator) -> None:
     owned = {s["OwnershipSettingsSummary"]["OwnerUserProfileName"]: s for s in spaces.values()}
     assigned = assignments(world)
     story.table(
-        "Provisioned",
-        ("User", "Source", "Profile", "Status", "Execution role", "Default space", "Assigned"),
+        "Provisioned by OnboardingFunction and the provisioning workflow",
+        ("User", "Profile", "Group", "Default space", "Assigned"),
         (
             (
                 p.user_name,
-                p.source,
                 p.profile or "-",
-                profiles.get(p.profile, {}).get("Status", "-"),
-                profiles.get(p.profile, {}).get("UserSettings", {}).get("ExecutionRole", "-").rsplit("/", 1)[-1],
-                f"{owned[p.profile]['SpaceName']} ({owned[p.profile]['Status']})" if p.profile in owned else "-",
+                p.group,
+                owned[p.profile]["SpaceName"] if p.profile in owned else "-",
                 "yes" if p.user_id in assigned else "no",
             )
             for p in world.people
         ),
     )
-    story.check(
-        "every event was accepted by EventBridge", response["FailedEntryCount"] == 0, response["FailedEntryCount"]
-    )
+    failed = response["FailedEntryCount"]
+    story.check("every event was accepted by EventBridge", failed == 0, f"{failed} failed")
     story.check(
         "every member has an InService profile signed in by user name",
         all(
@@ -71,6 +69,16 @@ def run(world: World, story: Narrator) -> None:
             for p in world.people
         ),
         f"{len(profiles)} profiles",
+    )
+    story.check(
+        "every profile has its group's execution role and tags",
+        all(
+            profiles[p.profile]["UserSettings"].get("ExecutionRole") == ROLES[p.group]
+            and profiles[p.profile]["Tags"].get("team") == TEAMS[p.group]
+            for p in world.people
+            if p.profile
+        ),
+        ", ".join(sorted({ROLES[p.group].rsplit("/", 1)[-1] for p in world.people})),
     )
     story.check(
         "every member owns an InService private space",

@@ -11,6 +11,8 @@ from demo.world import LATENCIES, PEOPLE, ROLES, Person, World
 
 # The template's ConfigParameterName default: where the functions read the configuration.
 CONFIG_PARAMETER = "/domain-steward/config"
+# The tags each group's profiles get (and their apps, which inherit profile tags: AWS-FACTS §4).
+TEAMS = {"DataScientists": "data-science", "Analysts": "analytics"}
 
 
 def run(world: World, story: Narrator) -> None:
@@ -104,13 +106,13 @@ def configuration(domain_id: str) -> dict[str, Any]:
                     {
                         "group": "DataScientists",
                         "execution_role": ROLES["DataScientists"],
-                        "tags": {"team": "data-science"},
+                        "tags": {"team": TEAMS["DataScientists"]},
                         "default_space": {"app_type": "JupyterLab", "instance_type": "ml.t3.medium", "ebs_size_gb": 5},
                     },
                     {
                         "group": "Analysts",
                         "execution_role": ROLES["Analysts"],
-                        "tags": {"team": "analytics"},
+                        "tags": {"team": TEAMS["Analysts"]},
                         "default_space": {"app_type": "CodeEditor", "instance_type": "ml.t3.medium", "ebs_size_gb": 5},
                     },
                 ],

@@ -13,7 +13,7 @@ from demo.narrative import Narrator
 from demo.world import World
 
 STATE_MACHINE = "TeardownStateMachine"
-POLL_SECONDS = 0.25  # real time between looks at the execution (it runs in the local cloud's worker thread)
+POLL_SECONDS = 0.5  # real time between looks at the execution (it runs in the local cloud's worker thread)
 TIMEOUT_SECONDS = 60.0
 HISTORY_PAGE = 25
 # The task state that works through the stages, one round at a time; its output carries the progress
