@@ -135,7 +135,8 @@ def _progress(sfn: Any, execution_arn: str) -> str:
     return "starting"
 
 
-def _finish(out: Output, execution: dict[str, Any]) -> int:
+def _finish(out: Output, execution: dict[str, Any], progress: str | None = None) -> int:
+    """Print where an execution is (``progress`` while it runs) or how it ended; 1 if it did not succeed."""
     status = execution["status"]
     output = json.loads(execution["output"]) if execution.get("output") else None
     if out.json_mode:
@@ -143,6 +144,7 @@ def _finish(out: Output, execution: dict[str, Any]) -> int:
             {
                 "ExecutionArn": execution["executionArn"],
                 "Status": status,
+                "Progress": progress,
                 "Error": execution.get("error"),
                 "Cause": execution.get("cause"),
                 "Report": output,
@@ -157,7 +159,7 @@ def _finish(out: Output, execution: dict[str, Any]) -> int:
         if execution.get("cause"):
             out.err.print(str(execution["cause"]))
     else:
-        out.say(f"{status} {execution['executionArn']}")
+        out.say(f"{status} {execution['executionArn']}: {progress}")
     return 0 if status in ("SUCCEEDED", "RUNNING", "PENDING_REDRIVE") else 1
 
 
@@ -165,13 +167,18 @@ def _follow(aws: Aws, out: Output, execution_arn: str, poll_seconds: float) -> i
     """Poll until the execution ends; Ctrl-C stops watching, never the execution."""
     sfn = aws.client("stepfunctions")
     resume = f"domain-steward teardown status {execution_arn} --follow"
+    shown = ""
     try:
         with out.err.status("starting") as display:
             while True:
                 execution = dict(sfn.describe_execution(executionArn=execution_arn))
                 if execution["status"] in FINAL:
                     break
-                display.update(f"{execution['status']}: {_progress(sfn, execution_arn)}")
+                line = f"{execution['status']}: {_progress(sfn, execution_arn)}"
+                display.update(line)
+                if line != shown and not out.err.is_terminal:
+                    out.err.print(line)  # no spinner in a log or a pipe: one line per change instead
+                shown = line
                 time.sleep(poll_seconds)
     except KeyboardInterrupt:
         out.err.print(f"Stopped watching; the teardown goes on. Watch it again with:\n  {resume}")
@@ -239,7 +246,9 @@ def status(
     if execution_arn:
         if follow:
             return _follow(aws, out, execution_arn, poll_seconds)
-        return _finish(out, dict(sfn.describe_execution(executionArn=execution_arn)))
+        execution = dict(sfn.describe_execution(executionArn=execution_arn))
+        running = execution["status"] not in FINAL
+        return _finish(out, execution, _progress(sfn, execution_arn) if running else None)
     arn = _state_machine(aws, state_machine_arn, stack_name)
     executions = sfn.list_executions(stateMachineArn=arn, maxResults=20).get("executions", [])
     rows = [

@@ -180,22 +180,28 @@ def test_ctrl_c_stops_watching_leaves_the_execution_running_and_says_how_to_resu
     def interrupted(_seconds: float) -> None:
         raise KeyboardInterrupt
 
-    # The first pause between two polls is where the operator presses Ctrl-C.
-    monkeypatch.setattr("domain_steward_cli.teardown_commands.time.sleep", interrupted)
     for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
         monkeypatch.setenv(key, value)
-    code = domain_steward_cli.main(
-        ["teardown", "start", "d-abcdefghijkl", "--confirm", "d-abcdefghijkl", "--state-machine-arn", arn,
-         "--endpoint-url", server.url, "--region", "us-east-1"]
-    )  # fmt: skip
+    # The first pause between two polls is where the operator presses Ctrl-C (time.sleep is process-wide: the
+    # patch is lifted as soon as the command returns).
+    with monkeypatch.context() as patched:
+        patched.setattr("domain_steward_cli.teardown_commands.time.sleep", interrupted)
+        code = domain_steward_cli.main(
+            ["teardown", "start", "d-abcdefghijkl", "--confirm", "d-abcdefghijkl", "--state-machine-arn", arn,
+             "--endpoint-url", server.url, "--region", "us-east-1"]
+        )  # fmt: skip
 
     assert code == 130
     err = capsys.readouterr().err
+    assert "RUNNING: " in err  # not a terminal here: the progress is printed as lines, not a spinner
     [execution] = server.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"]
     assert f"domain-steward teardown status {execution['executionArn']} --follow" in err
     sfn = server.client("stepfunctions")
     try:
-        assert sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING"
+        status = server.cli("teardown", "status", execution["executionArn"], "--json")
+        assert status.code == 0
+        assert status.json()["Status"] == "RUNNING"
+        assert status.json()["Progress"] == "stage Domain, remaining 1"  # what the workflow carries (Teardown)
     finally:
         sfn.stop_execution(executionArn=execution["executionArn"])
 
