@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.text import Text
 
+import domain_steward_cli
 from demo.narrative import Narrator
 from demo.world import LATENCIES, PEOPLE, ROLES, Person, World
+from localcloud.network import create_studio_vpc
 
 # The template's ConfigParameterName default: where the functions read the configuration.
 CONFIG_PARAMETER = "/domain-steward/config"
+CONFIG_FILE = "domain-steward.yaml"
 # The tags each group's profiles get (and their apps, which inherit profile tags: AWS-FACTS §4).
 TEAMS = {"DataScientists": "data-science", "Analysts": "analytics"}
 
@@ -44,9 +52,8 @@ def run(world: World, story: Narrator) -> None:
         ],
     )
     config = configuration(world.domain_id)
-    apply_configuration(world, config)
-    story.say(f"The configuration, put into SSM parameter [bold]{CONFIG_PARAMETER}[/bold]:")
-    story.say(yaml.safe_dump(config, sort_keys=False).rstrip())
+    story.say(f"The administrator applies the configuration with the operator CLI; it goes to {CONFIG_PARAMETER}.")
+    code = apply_configuration(story, config)
     story.check("the domain is InService with SSO sign-in", domain["Status"] == "InService", domain["Status"])
     story.check(
         "the domain registered an Identity Center application",
@@ -54,6 +61,7 @@ def run(world: World, story: Narrator) -> None:
         domain.get("SingleSignOnApplicationArn", "none"),
     )
     stored = world.client("ssm").get_parameter(Name=CONFIG_PARAMETER)["Parameter"]["Value"]
+    story.check("`domain-steward config apply` succeeded", code == 0, f"exit code {code}")
     story.check("the configuration is in SSM", yaml.safe_load(stored) == config, CONFIG_PARAMETER)
 
 
@@ -70,22 +78,14 @@ def _directory(world: World) -> None:
 
 
 def _domain(world: World) -> None:
-    ec2 = world.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{world.cloud.region}{zone}")[
-            "Subnet"
-        ]["SubnetId"]
-        for i, zone in enumerate("ab")
-    ]
+    network = create_studio_vpc(world.client("ec2"))
     sagemaker = world.client("sagemaker")
     world.domain_id = str(
         sagemaker.create_domain(
             DomainName="research-studio",
             AuthMode="SSO",
             DefaultUserSettings={"ExecutionRole": ROLES["DataScientists"]},
-            VpcId=vpc_id,
-            SubnetIds=subnets,
+            **network,
         )["DomainId"]
     )
     # CreateDomain returns at once; the domain is Pending until SageMaker has built its EFS and network.
@@ -122,13 +122,16 @@ def configuration(domain_id: str) -> dict[str, Any]:
     }
 
 
-def apply_configuration(world: World, config: dict[str, Any]) -> None:
-    """Put the configuration where the functions read it.
-
-    The operator CLI (issue 9, `domain-steward config apply FILE`) is being built alongside this demo; once
-    ``domain_steward_cli`` exists, switch this to ``domain_steward_cli.main(["config", "apply", path])`` so the demo
-    shows the command operators use.
-    """
-    world.client("ssm").put_parameter(
-        Name=CONFIG_PARAMETER, Value=yaml.safe_dump(config, sort_keys=False), Type="String", Overwrite=True
-    )
+def apply_configuration(story: Narrator, config: dict[str, Any]) -> int:
+    """Apply the configuration as an operator does, with ``domain-steward config apply FILE --yes`` (validate, show
+    the diff, put the parameter). The CLI reaches the local cloud through boto3, as it would reach AWS. Returns its
+    exit code; what it prints becomes part of the story."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / CONFIG_FILE
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = domain_steward_cli.main(["config", "apply", str(path), "--yes"])
+    story.say(f"[bold]$ domain-steward config apply {CONFIG_FILE} --yes[/bold]")
+    story.console.print(Text("\n".join(line.rstrip() for line in printed.getvalue().rstrip().splitlines())))
+    return code

@@ -33,6 +33,8 @@ def test_the_demo_tells_the_whole_story_and_passes():
     ):
         assert title in text
     assert "✘" not in text
+    assert "$ domain-steward config apply domain-steward.yaml --yes" in text  # configured with the operator CLI
+    assert "Put /domain-steward/config version 1." in text
     assert "stage Leftovers" in text  # the teardown's progress was shown
     # The functions' JSON log lines went to their file, not into the story.
     assert '"level":' not in text.replace(" ", "")
