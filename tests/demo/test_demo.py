@@ -12,8 +12,10 @@ from demo import step_setup, story
 from demo.narrative import Narrator
 from demo.world import World
 
+# Each test deploys the template and runs at least one step on the local cloud.
+pytestmark = pytest.mark.slow
 
-@pytest.mark.slow
+
 def test_the_demo_tells_the_whole_story_and_passes():
     out = io.StringIO()
     started = time.perf_counter()
