@@ -108,12 +108,20 @@ def plan(*, aws: Aws, out: Output, domain_id: str, user_profile: str | None, del
         return 0
     _show_report(out, report)
     for kind in KINDS:
-        for item in report["Plan"].get(kind, []):
+        found = report["Plan"].get(kind) or []
+        for item in [found] if isinstance(found, dict) else found:  # the Domain is one item, the rest lists
             out.say(f"  {kind}: " + ", ".join(f"{k}={v}" for k, v in item.items()))
     scope = f"user profile {request.user_profile_name}" if request.profile_scope else f"domain {domain_id}"
+    if not request.profile_scope:
+        out.say(
+            f"HomeEfsFileSystem: {report['HomeEfsFileSystem']}"
+            + ("" if delete_home_efs else " (--delete-home-efs deletes the home EFS too)")
+        )
     out.say(
         f"Dry run: nothing was changed. To delete {scope}: domain-steward teardown start {domain_id} "
-        f"--confirm {request.target}" + (f" --user-profile {user_profile}" if user_profile else "")
+        f"--confirm {request.target}"
+        + (f" --user-profile {user_profile}" if user_profile else "")
+        + (" --delete-home-efs" if delete_home_efs else "")
     )
     return 0
 

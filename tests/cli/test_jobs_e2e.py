@@ -79,6 +79,11 @@ def test_reconcile_reports_a_member_without_a_profile_and_repairs_only_with_appl
     [difference] = report["Domains"][0]["differences"]
     assert difference["user_id"] == user_id
     assert server.client("sagemaker").list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"] == []
+    shown = server.cli(*args[:-1])
+    assert shown.code == 0, shown.stderr
+    assert "dry run: nothing repaired" in shown.stdout
+    assert user_id in shown.stdout
+    assert "1 difference(s); 0 action(s) taken." in shown.stdout
 
     repaired = server.cli(*args, "--apply")
 
@@ -133,6 +138,10 @@ def test_sweep_dry_run_reports_an_idle_app_and_stops_it_only_with_apply(server: 
     assert report["DryRun"] is True
     assert [(d["decision"], d["app_type"], d["owner"]) for d in report["Decisions"]] == [("stop", "Canvas", "bob")]
     assert report["AppsStopped"] == 0
+    shown = server.cli(*args[:-1])
+    assert shown.code == 0, shown.stderr
+    assert "dry run: nothing stopped" in shown.stdout
+    assert "Canvas/default" in shown.stdout
     assert (
         sagemaker.describe_app(DomainId=domain_id, UserProfileName="bob", AppType="Canvas", AppName="default")["Status"]
         == "InService"

@@ -58,6 +58,12 @@ def test_plan_lists_what_a_teardown_would_remove_and_changes_nothing(server: Ser
     assert report["Counts"]["Plan"]["UserProfiles"] == 1
     assert report["Counts"]["Plan"]["FileSystems"] == 1
     assert [p["UserProfileName"] for p in report["Plan"]["UserProfiles"]] == ["alice"]
+    shown = server.cli("teardown", "plan", domain_id)
+    assert shown.code == 0, shown.stderr
+    assert f"Teardown of {domain_id}" in shown.stdout
+    assert "UserProfileName=alice" in shown.stdout
+    assert "HomeEfsFileSystem: Retain" in shown.stdout
+    assert f"domain-steward teardown start {domain_id} --confirm {domain_id}" in shown.stdout
     assert sagemaker.describe_domain(DomainId=domain_id)["Status"] == "InService"
     assert sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["Status"] == "InService"
 
