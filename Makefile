@@ -24,11 +24,11 @@ help:
 
 venv: $(STAMP)
 
+# Then this project itself, editable and without re-resolving: the `domain-steward` command.
 $(STAMP): requirements/dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	# This project itself, editable and without re-resolving: the `domain-steward` command.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
