@@ -29,6 +29,16 @@ from localcloud.clock import VirtualClock, get_clock
 from localcloud.harness import execution_events, lambdas
 from localcloud.session import shared_session
 
+# The clock of the cloud that started the execution a worker thread runs. moto's worker threads outlive the
+# cloud that started them; one that still retried or waited would otherwise move whichever cloud is active next.
+_EXECUTION_CLOCK = threading.local()
+
+
+def execution_clock() -> VirtualClock:
+    """The clock the current execution lives on (the active clock outside an execution's worker thread)."""
+    clock: VirtualClock | None = getattr(_EXECUTION_CLOCK, "clock", None)
+    return clock if clock is not None else get_clock()
+
 
 class _VirtualTime:
     """Stands in for the ``time`` module where the interpreter sleeps."""
@@ -41,13 +51,13 @@ class _VirtualTime:
     @staticmethod
     def sleep(seconds: float) -> None:
         if seconds > 0:
-            get_clock().advance(seconds)
+            execution_clock().advance(seconds)
 
 
 class _VirtualNow:
     @staticmethod
     def now(tz: datetime.tzinfo | None = None) -> datetime.datetime:
-        now = get_clock().now()
+        now = execution_clock().now()
         return now.astimezone(tz) if tz is not None else now.replace(tzinfo=None)
 
 
@@ -145,7 +155,7 @@ def install() -> None:
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:  # noqa: ARG001 - moto calls it so
         # A stopped execution (its cloud has stopped, or StopExecution) must not move anyone's clock.
         if wait_seconds > 0 and env.is_running():
-            get_clock().advance(wait_seconds)
+            execution_clock().advance(wait_seconds)
 
     def timestamp_wait_seconds(self: Any, env: Any) -> int:
         self.string.eval(env=env)
@@ -157,7 +167,7 @@ def install() -> None:
             )
 
             raise FailureEventException(self._create_failure_event(env, timestamp_str))
-        now = get_clock().now().astimezone(datetime.UTC).replace(tzinfo=None)
+        now = execution_clock().now().astimezone(datetime.UTC).replace(tzinfo=None)
         return int((timestamp - now).total_seconds())
 
     def normalise_service_error_name(service_name: str) -> str:
@@ -172,6 +182,7 @@ def install() -> None:
 
     _install_execution_lifecycle()
     _install_generated_execution_names()
+    _install_execution_clocks()
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
     retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]
@@ -199,6 +210,31 @@ def stop_running_executions() -> int:
                         execution.stop(stop_date=now, error="LocalCloud.Stopped", cause="The local cloud stopped.")
                         stopped += 1
     return stopped
+
+
+def _install_execution_clocks() -> None:
+    """Each execution's worker thread keeps the clock that was active when the execution started."""
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original: Any = ExecutionWorker.start
+    if getattr(original, "_localcloud_clock", False):
+        return
+    original_logic: Any = ExecutionWorker._execution_logic
+
+    def start(worker: Any) -> None:
+        worker._localcloud_clock = get_clock()
+        original(worker)
+
+    def execution_logic(worker: Any) -> None:
+        _EXECUTION_CLOCK.clock = getattr(worker, "_localcloud_clock", None)
+        try:
+            original_logic(worker)
+        finally:
+            _EXECUTION_CLOCK.clock = None
+
+    start._localcloud_clock = True  # type: ignore[attr-defined]
+    ExecutionWorker.start = start  # type: ignore[method-assign]
+    ExecutionWorker._execution_logic = execution_logic  # type: ignore[method-assign]
 
 
 def _install_generated_execution_names() -> None:
@@ -245,7 +281,7 @@ def _install_execution_lifecycle() -> None:
         deadline = _DEADLINES.deadline(comm.execution)
         timed_out = str(getattr(comm.execution.exec_status, "value", "")) == "TIMED_OUT"
         # A timed-out execution stopped at its deadline, even when the wait that crossed it went further.
-        comm.execution.stop_date = deadline if timed_out and deadline is not None else get_clock().now()
+        comm.execution.stop_date = deadline if timed_out and deadline is not None else execution_clock().now()
         _DEADLINES.forget(comm.execution)
 
     def terminated(comm: BaseExecutionWorkerCommunication) -> None:
@@ -256,7 +292,7 @@ def _install_execution_lifecycle() -> None:
             execution_events.ended(comm.execution).set()
 
     def history_timestamp() -> datetime.datetime:
-        return get_clock().now()
+        return execution_clock().now()
 
     _install_execution_api_fixes()
     Execution.start = start  # type: ignore[method-assign,assignment]

@@ -98,7 +98,10 @@ def handler_time() -> Iterator[None]:
             _SCOPE.depth -= 1
             if _SCOPE.depth == 0:
                 _stop()
-            if added:
+                # Threads the invocation started and left running (a moto worker, say) are no longer the
+                # handler's: a later invocation's virtual time must not be advanced by their sleeps.
+                _SCOPE.threads.clear()
+            elif added:
                 _SCOPE.threads.discard(thread)
 
 
