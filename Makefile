@@ -72,4 +72,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .bench benchmarks/results.json *.egg-info
