@@ -18,7 +18,7 @@ help:
 	@echo "make demo     the whole story (onboarding, auto-stop, offboarding, teardown) on the local cloud, no AWS account"
 	@echo "make test     lint, type-check, validate and build the template, run every test"
 	@echo "make build    sam build (Python 3.11, no container)"
-	@echo "make bench    teardown benchmark on the local cloud (10, 100, 1,000 profiles) -> benchmarks/results.json"
+	@echo "make bench    benchmarks on the local cloud: teardown (-> benchmarks/results.json), auto-stop, onboarding (-> .bench/)"
 	@echo "make lock     re-resolve requirements/dev.in into requirements/dev.txt"
 	@echo "make clean    remove build output and caches"
 
