@@ -1,7 +1,8 @@
 """The teardown's cost grows with its polling rounds, not with the number of resources (issue 6, "Scale"): with
-the same latencies, a domain of sixty people costs exactly the state transitions and Lambda invocations of a
-domain of two. Step Functions bills Standard workflows by state transition and ends an execution at 25,000
-history events (docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+the same latencies, a domain of sixty people costs the state transitions and Lambda invocations of a domain of
+two, give or take the one polling round where their runs may end apart. Step Functions bills Standard workflows
+by state transition and ends an execution at 25,000 history events
+(docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ def test_sixty_profiles_cost_what_two_cost(cloud: LocalCloud, studio: StudioBuil
     small_cost = _cost(cloud, teardown, small)
     large_cost = _cost(cloud, teardown, large)
 
-    assert large_cost == small_cost
+    # One polling round is a Round task, its Choice and a Wait (3 transitions, 1 invocation). The two runs may
+    # end a round apart (a CI run saw the larger domain take one round fewer), which has nothing to do with their
+    # size; thirty times the resources must not cost a single round more than that.
+    transitions, invocations = (large - small for large, small in zip(large_cost, small_cost, strict=True))
+    assert abs(transitions) <= 3, (small_cost, large_cost)
+    assert abs(invocations) <= 1, (small_cost, large_cost)
 
 
 @pytest.mark.slow
