@@ -154,11 +154,13 @@ class LocalFunction:
     def _imports(self) -> Iterator[None]:
         roots = [self.code_dir, *self.layer_dirs]
         provided = _top_level_names(roots)
+        # Every module of these names that is not this function's own is hidden for the call, even one loaded
+        # from the same files (another function of the same layer, an earlier deployment, the test suite):
+        # module state such as a cached boto3 client and its adaptive-retry rate limiter must not outlive
+        # the environment that created it, as a Lambda environment never outlives its deployment.
         before = {name: module for name, module in sys.modules.items() if _top(name) in provided}
-        for name, module in before.items():
-            # A module of the same name from elsewhere (another function, the test suite) is hidden.
-            if not _is_under(module, roots):
-                del sys.modules[name]
+        for name in before:
+            del sys.modules[name]
         sys.modules.update(self._modules)
         saved_path = list(sys.path)
         sys.path[:0] = [str(root) for root in roots]
@@ -167,9 +169,7 @@ class LocalFunction:
         finally:
             sys.path[:] = saved_path
             current = [name for name in sys.modules if _top(name) in provided]
-            self._modules = {name: sys.modules[name] for name in current}
-            for name in current:
-                del sys.modules[name]
+            self._modules = {name: sys.modules.pop(name) for name in current}
             sys.modules.update(before)
 
 
@@ -190,14 +190,6 @@ def _top_level_names(roots: list[Path]) -> set[str]:
             elif entry.suffix == ".py":
                 names.add(entry.stem)
     return names
-
-
-def _is_under(module: ModuleType, roots: list[Path]) -> bool:
-    locations = [getattr(module, "__file__", None), *list(getattr(module, "__path__", []) or [])]
-    for location in locations:
-        if location and any(Path(location).resolve().is_relative_to(root.resolve()) for root in roots):
-            return True
-    return False
 
 
 def error_payload(error: BaseException) -> dict[str, Any]:

@@ -116,3 +116,28 @@ def test_closing_the_stack_stops_running_local_code(cloud: LocalCloud, stack: St
 
     # moto's own simple backend answers again: it echoes the payload.
     assert json.loads(response["Payload"].read()) == {"execution": "z"}
+
+
+def test_a_new_deployment_starts_cold_even_with_the_same_code():
+    with LocalCloud() as first:
+        stack = first.deploy(TEMPLATE)
+        assert stack.invoke("TaskFunction", {"execution": "e1"})["attempts"] == 1
+        assert stack.invoke("TaskFunction", {"execution": "e1"})["attempts"] == 2
+    with LocalCloud() as second:
+        fresh = second.deploy(TEMPLATE)
+        # Same files, new environment: no module state (cached clients, counters) carries over.
+        assert fresh.invoke("TaskFunction", {"execution": "e1"})["attempts"] == 1
+
+
+def test_the_test_suites_own_import_of_a_layer_module_is_not_the_functions(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+):
+    # Tests import the layer's package from the same files (pyproject's pythonpath does so for domain_steward);
+    # what they do to their copy must not reach the function, nor the function's state reach theirs.
+    layer = TEMPLATE.parent / "layers" / "common"
+    monkeypatch.syspath_prepend(str(layer))
+    import harness_common  # type: ignore[import-not-found]
+
+    monkeypatch.setattr(harness_common, "greet", lambda name: f"patched, {name}")
+    assert stack.invoke("RecorderFunction", {})["greeting"] == "hello, harness"
+    assert sys.modules["harness_common"] is harness_common
