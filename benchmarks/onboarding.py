@@ -19,7 +19,6 @@ the stack's own DynamoDB tables (records, idempotency) are counted apart.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from collections import Counter
@@ -169,11 +168,8 @@ def run() -> dict[str, Any]:
 
 
 def main() -> int:
+    results = run()
     RESULTS.parent.mkdir(exist_ok=True)
-    # The functions log JSON lines on stdout, as in Lambda: kept in a file so the figures stay readable.
-    functions_log = RESULTS.with_name("onboarding-functions.log")
-    with functions_log.open("w") as log, contextlib.redirect_stdout(log):
-        results = run()
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     join, leave, reconcile = results["join"], results["leave"], results["reconcile"]
     print(
@@ -186,7 +182,7 @@ def main() -> int:
         f"(lower bound {reconcile['lower_bound']}); backfill {reconcile['backfill_calls']} calls for "
         f"{reconcile['backfill_repair_actions']} repair actions"
     )
-    print(f"written to {RESULTS.relative_to(ROOT)} (the functions' log lines: {functions_log.relative_to(ROOT)})")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
 
 

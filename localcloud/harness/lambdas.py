@@ -41,11 +41,6 @@ LOG = logging.getLogger(__name__)
 _INVOKE_LOCK = threading.RLock()
 
 
-def invocation_lock() -> threading.RLock:
-    """The lock every invocation holds (re-entrant): what must not run beside a handler takes it too."""
-    return _INVOKE_LOCK
-
-
 class FunctionError(Exception):
     """A handler raised: carries the Lambda error payload (``errorType``, ``errorMessage``, ``stackTrace``)."""
 

@@ -183,7 +183,6 @@ def install() -> None:
     _install_execution_lifecycle()
     _install_generated_execution_names()
     _install_execution_clocks()
-    _install_serialised_service_tasks()
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
     retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]
@@ -211,30 +210,6 @@ def stop_running_executions() -> int:
                         execution.stop(stop_date=now, error="LocalCloud.Stopped", cause="The local cloud stopped.")
                         stopped += 1
     return stopped
-
-
-def _install_serialised_service_tasks() -> None:
-    """A service task (an ``aws-sdk`` call, SNS publish, Lambda invoke) never runs while a handler runs.
-
-    Handlers' environment variables are process-wide while they run (see :mod:`localcloud.harness.lambdas`);
-    a task in a worker thread that read the environment meanwhile (botocore does, when it builds a request)
-    could see a variable vanish under it (seen as ``States.Runtime: 'AWS_LAMBDA_FUNCTION_NAME'``). The
-    invocation lock is re-entrant, so a Lambda task, which takes it again for its handler, is unaffected.
-    """
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
-        StateTaskService,
-    )
-
-    original: Any = StateTaskService._eval_execution
-    if getattr(original, "_localcloud_serialised", False):
-        return
-
-    def eval_execution(task: Any, env: Any) -> None:
-        with lambdas.invocation_lock():
-            original(task, env)
-
-    eval_execution._localcloud_serialised = True  # type: ignore[attr-defined]
-    StateTaskService._eval_execution = eval_execution  # type: ignore[method-assign,assignment]
 
 
 def _install_execution_clocks() -> None:
