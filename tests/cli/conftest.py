@@ -18,6 +18,7 @@ import pytest
 from botocore.config import Config
 
 # The in-process tests use the integration fixtures: a LocalCloud, the template deployed on it, a Studio builder.
+from localcloud.network import create_studio_vpc
 from tests.integration.conftest import cloud, stack, studio  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +33,9 @@ ENV = {
     "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")]),
     "COLUMNS": "200",
 }
+
+
+ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
 
 
 @dataclass
@@ -64,6 +68,15 @@ class Server:
         request.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
+
+    def domain(self, name: str, *, cidr_prefix: str = "10.0") -> str:
+        """An IAM domain on the server, InService (the server's clock advanced an hour)."""
+        network = create_studio_vpc(self.client("ec2"), cidr_prefix=cidr_prefix)
+        domain_id = self.client("sagemaker").create_domain(
+            DomainName=name, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE}, **network
+        )["DomainId"]
+        self.control("POST", "clock/advance", {"seconds": 3600})
+        return str(domain_id)
 
     def cli(self, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
         """``python -m domain_steward ARGS --endpoint-url <this server>``, as a separate process."""

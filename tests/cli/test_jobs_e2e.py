@@ -10,10 +10,8 @@ import json
 from typing import Any
 
 from localcloud.harness.template import load_template
-from localcloud.network import create_studio_vpc
-from tests.cli.conftest import ROOT, Server
+from tests.cli.conftest import ROLE, ROOT, Server
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
 INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
 
 
@@ -23,19 +21,6 @@ def _table(server: Server, logical_id: str, name: str) -> str:
     keys = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
     server.client("dynamodb").create_table(TableName=name, **{k: properties[k] for k in keys if k in properties})
     return name
-
-
-def _domain(server: Server, name: str) -> str:
-    network = create_studio_vpc(server.client("ec2"), cidr_prefix="10.9")
-    domain_id = server.client("sagemaker").create_domain(
-        DomainName=name,
-        AuthMode="IAM",
-        DefaultUserSettings={"ExecutionRole": ROLE},
-        VpcId=network["VpcId"],
-        SubnetIds=network["SubnetIds"],
-    )["DomainId"]
-    server.control("POST", "clock/advance", {"seconds": 3600})
-    return str(domain_id)
 
 
 def _apply(server: Server, parameter: str, text: str) -> None:
@@ -58,7 +43,7 @@ def _identity_store(server: Server) -> tuple[str, str]:
 
 
 def test_reconcile_reports_a_member_without_a_profile_and_repairs_only_with_apply(server: Server):
-    domain_id = _domain(server, "reconciled")
+    domain_id = server.domain("reconciled", cidr_prefix="10.9")
     store_id, user_id = _identity_store(server)
     table = _table(server, "OnboardingRecordsTable", "cli-records")
     _apply(
@@ -112,7 +97,7 @@ def test_an_invalid_configuration_stops_the_sweep_before_it_acts(server: Server)
 
 
 def test_sweep_dry_run_reports_an_idle_app_and_stops_it_only_with_apply(server: Server):
-    domain_id = _domain(server, "swept")
+    domain_id = server.domain("swept", cidr_prefix="10.9")
     sagemaker = server.client("sagemaker")
     sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="bob")
     server.control("POST", "clock/advance", {"seconds": 600})

@@ -14,24 +14,9 @@ from typing import Any
 import pytest
 
 import domain_steward_cli
-from localcloud.network import create_studio_vpc
 from tests.cli.conftest import Server
 
-ROLE = "arn:aws:iam::123456789012:role/SageMakerExecution"
 STAND_IN_ROLE = "arn:aws:iam::123456789012:role/StandIn"
-
-
-def _domain(server: Server, name: str) -> str:
-    network = create_studio_vpc(server.client("ec2"))
-    domain_id = server.client("sagemaker").create_domain(
-        DomainName=name,
-        AuthMode="IAM",
-        DefaultUserSettings={"ExecutionRole": ROLE},
-        VpcId=network["VpcId"],
-        SubnetIds=network["SubnetIds"],
-    )["DomainId"]
-    server.control("POST", "clock/advance", {"seconds": 3600})
-    return str(domain_id)
 
 
 def _state_machine(server: Server, name: str, states: dict[str, Any], start_at: str) -> str:
@@ -44,7 +29,7 @@ def _state_machine(server: Server, name: str, states: dict[str, Any], start_at: 
 
 
 def test_plan_lists_what_a_teardown_would_remove_and_changes_nothing(server: Server):
-    domain_id = _domain(server, "to-plan")
+    domain_id = server.domain("to-plan")
     sagemaker = server.client("sagemaker")
     sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="alice")
     server.control("POST", "clock/advance", {"seconds": 600})
@@ -76,7 +61,7 @@ def test_plan_of_a_missing_domain_is_refused_with_exit_1(server: Server):
 
 
 def test_plan_of_a_protected_domain_is_refused_as_the_workflow_refuses_it(server: Server):
-    domain_id = _domain(server, "protected")
+    domain_id = server.domain("protected")
     arn = server.client("sagemaker").describe_domain(DomainId=domain_id)["DomainArn"]
     server.client("sagemaker").add_tags(ResourceArn=arn, Tags=[{"Key": "domain-steward:protected", "Value": "true"}])
 
