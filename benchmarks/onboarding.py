@@ -1,16 +1,16 @@
 """What onboarding costs in AWS API calls, on the local cloud with the deployed stack.
 
-    python -m benchmarks.onboarding          (make bench)
+    python -m benchmarks.onboarding [--members N] [--output FILE]          (make bench)
 
-Printed, and written to ``.bench/onboarding.json``:
+Printed, and written to ``.bench/onboarding.json`` (or ``--output``):
 
 - ``join``: calls for one member joining a mapped group of an SSO domain whose group has a default space
   (rule → queue → OnboardingFunction, then the provisioning workflow), by operation. ``marginal`` is the
   cost per join inside a batch of 10, once the invocation's lookups (configuration, Identity Center
   instance, group id, domain and its tags) are shared. Target: at most 6.
 - ``leave``: the same for one member leaving (``retain``: stop apps, unassign, tag).
-- ``reconcile``: one reconciliation of 1,000 members in steady state (nothing to repair) and as a backfill,
-  against the lower bound: one page per 100 members, per 100 profiles, per 100 spaces and per 100
+- ``reconcile``: one reconciliation of 1,000 members (``--members``) in steady state (nothing to repair) and as a
+  backfill, against the lower bound: one page per 100 members, per 100 profiles, per 100 spaces and per 100
   application assignments, plus the per-run lookups, plus one call per repair it makes.
 
 Counted: calls to SageMaker, IAM Identity Center (identitystore, sso-admin), Step Functions, SNS and SSM;
@@ -19,9 +19,12 @@ the stack's own DynamoDB tables (records, idempotency) are counted apart.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -105,7 +108,7 @@ class Bench:
         return control, delivery.result
 
 
-def run() -> dict[str, Any]:
+def run(members: int = 1000) -> dict[str, Any]:
     with LocalCloud(start=START, latencies=Latencies()) as cloud:
         stack = cloud.deploy(TEMPLATE)
         bench = Bench(cloud, stack)
@@ -127,7 +130,7 @@ def run() -> dict[str, Any]:
         bench.ids.delete_group_membership(IdentityStoreId=bench.store, MembershipId=membership)
         leave, leave_db = bench.measure([bench.event("RemoveMemberFromGroup", {**add, "memberId": first})])
 
-        bench.members(group, 1000 - len(batch), "member")
+        bench.members(group, members - len(batch), "member")
         backfill, backfill_report = bench.reconcile()
         cloud.clock.advance(600)
         bench.reconcile()  # records each profile's LastModifiedTime once InService
@@ -167,10 +170,20 @@ def run() -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    results = run()
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--members", type=int, default=1000, help="group members to reconcile (default 1,000)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON figures")
+    args = parser.parse_args(argv)
+    if args.members < 11:
+        parser.error("--members must be at least 11 (the join batch of 10 and the leaver are members too)")
+    output: Path = args.output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    # The functions log JSON lines on stdout, as in Lambda: kept in a file so the figures stay readable.
+    functions_log = output.with_name(output.stem + "-functions.log")
+    with functions_log.open("w") as log, contextlib.redirect_stdout(log):
+        results = run(args.members)
+    output.write_text(json.dumps(results, indent=2) + "\n")
     join, leave, reconcile = results["join"], results["leave"], results["reconcile"]
     print(
         f"join:  {join['calls']} calls alone; per join in a batch of 10: {join['provisioning_per_join']} to "
@@ -182,7 +195,7 @@ def main() -> int:
         f"(lower bound {reconcile['lower_bound']}); backfill {reconcile['backfill_calls']} calls for "
         f"{reconcile['backfill_repair_actions']} repair actions"
     )
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    print(f"written to {output} (the functions' log lines: {functions_log})")
     return 0
 
 
