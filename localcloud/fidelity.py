@@ -185,6 +185,15 @@ UNMODELED_ERRORS: dict[tuple[str, str], frozenset[str]] = {
     ("sagemaker", operation): frozenset({"ResourceNotFound"})
     for operation in ("CreateUserProfile", "CreateSpace", "CreateApp", "AddTags", "ListTags", "DeleteTags")
 }
+# SQS's message move task models list no InvalidParameterValue, yet AWS answers it (a source that is no
+# dead-letter queue, a second running task, a malformed task handle), as recorded against AWS in
+# https://github.com/localstack/localstack/blob/main/tests/aws/services/sqs/test_sqs_move_task.snapshot.json
+UNMODELED_ERRORS.update(
+    {
+        ("sqs", operation): frozenset({"InvalidParameterValue"})
+        for operation in ("StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask")
+    }
+)
 
 
 # Services whose models list no error shapes at all document their codes on one page instead. EC2's:

@@ -20,6 +20,7 @@ from typing import Any
 
 from moto.sqs.models import SQSBackend
 
+from localcloud import sqs_move_tasks
 from localcloud.clock import get_clock
 
 _lock = threading.Lock()
@@ -33,9 +34,9 @@ def _valid_on_the_virtual_clock(self: SQSBackend, queue_name: str, message: Any)
 
 
 def install() -> None:
-    """Patch moto's SQS backend (idempotent)."""
+    """Patch moto's SQS backend (idempotent) and add message move tasks (:mod:`localcloud.sqs_move_tasks`)."""
     with _lock:
-        if _installed:
-            return
-        SQSBackend.is_message_valid_based_on_retention_period = _valid_on_the_virtual_clock  # type: ignore[method-assign]
-        _installed.append(True)
+        if not _installed:
+            SQSBackend.is_message_valid_based_on_retention_period = _valid_on_the_virtual_clock  # type: ignore[method-assign]
+            _installed.append(True)
+    sqs_move_tasks.install()
