@@ -193,7 +193,7 @@ def start_task(source_arn: str | None, destination_arn: str | None, rate: int | 
         source = _queue(source_arn)
         if source is None or source_arn is None:
             raise ResourceNotFound(_NOT_FOUND.format("SourceArn"))
-        if rate is not None and not 1 <= rate <= MAX_RATE:
+        if rate is not None and (not isinstance(rate, int) or not 1 <= rate <= MAX_RATE):
             raise InvalidParameterValue(
                 f"Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. "
                 f"Reason: must be between 1 and {MAX_RATE}, if provided."

@@ -18,6 +18,7 @@ import base64
 import json
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -197,6 +198,20 @@ def test_the_count_to_move_is_taken_when_the_task_starts(cloud: LocalCloud, queu
     [task] = queues.tasks()
     assert (task["ApproximateNumberOfMessagesToMove"], task["ApproximateNumberOfMessagesMoved"]) == (1, 1)
     assert queues.bodies(queues.dlq_url) == ["after"]
+
+
+def test_messages_received_from_the_dead_letter_queue_meanwhile_are_not_moved(cloud: LocalCloud, queues: Queues):
+    # AWS documents nothing here; the task skips a message in flight at its turn and does not count it moved.
+    queues.dead_letter("first", "second")
+    queues.sqs.start_message_move_task(SourceArn=queues.dlq_arn)
+    assert queues.bodies(queues.dlq_url) == ["first", "second"]  # now in flight for 5 minutes (real time)
+
+    cloud.clock.advance(1)
+
+    [task] = queues.tasks()
+    assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 0)
+    assert task["ApproximateNumberOfMessagesToMove"] == 2
+    assert queues.bodies(queues.source_url) == []
 
 
 # -- one task at a time, listing, cancelling -------------------------------------------------------------
@@ -380,3 +395,28 @@ def test_a_redrive_over_http_completes_when_the_server_clock_advances():
 
         assert queues.tasks()[0]["Status"] == "COMPLETED"
         assert queues.bodies(queues.source_url) == ["poisoned"]
+
+
+# -- a deployed stack ------------------------------------------------------------------------------------
+
+HARNESS_TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "harness" / "template.yaml"
+
+
+def test_a_message_the_stack_dead_lettered_is_redriven_to_its_queue(cloud: LocalCloud, client: Callable[..., Any]):
+    # The runbook on a deployed stack: the function fails on an event until the queue's maxReceiveCount, the
+    # event source mapping's queue moves it to the dead-letter queue, and a redrive without DestinationArn puts
+    # it back on the queue it came from.
+    stack = cloud.deploy(HARNESS_TEMPLATE)
+    sqs = client("sqs")
+    stack.put_events(
+        [{"Source": "harness.test", "DetailType": "Work Requested", "Detail": {"id": "bad", "fail": True}}]
+    )
+    dlq_url, work_url = stack.physical_id("WorkDeadLetterQueue"), stack.physical_id("WorkQueue")
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    sqs.start_message_move_task(SourceArn=dlq_arn)
+    cloud.clock.advance(1)
+
+    assert sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]["Status"] == "COMPLETED"
+    [message] = sqs.receive_message(QueueUrl=work_url)["Messages"]
+    assert json.loads(message["Body"])["detail"]["id"] == "bad"
