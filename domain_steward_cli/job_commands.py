@@ -182,7 +182,7 @@ def reconcile_command(
 @click.option(
     "--at",
     "at",
-    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S"]),
     help="Judge idleness as of this time (ISO 8601, UTC unless an offset is given; default: now). For clouds "
     "whose clock is not the wall clock, such as the local cloud's virtual clock.",
 )

@@ -306,7 +306,7 @@ def _play(scenario: Scenario) -> None:
     # Quick start and "Test it" (make test is the command running this test).
     run("make venv", "make venv")
     run("make help", "make help")
-    run("sam validate", inline("sam validate --lint") + " --region " + REGION)
+    run("sam validate", inline("sam validate --lint"))
     run("make build", "make build")
     # Deploy it.
     deploy = run("deploy", block("sam build && sam deploy --guided"), stdin=GUIDED_ANSWERS, timeout=900)
