@@ -78,7 +78,8 @@ NO_SOURCE = "CouldNotDetermineMessageSource"
 NO_QUEUE = "AWS.SimpleQueueService.NonExistentQueue"
 _NOT_FOUND = "The resource that you specified for the {} parameter doesn't exist."
 
-# Where moto's Message keeps the queue SQS moved it out of (AWS: the DeadLetterQueueSourceArn attribute).
+# Where moto's Message keeps the queue SQS moved it out of. (AWS also has a DeadLetterQueueSourceArn message
+# system attribute in botocore's model; ReceiveMessage here does not return it.)
 _SOURCE_ATTRIBUTE = "_localcloud_dead_letter_source_arn"
 
 
