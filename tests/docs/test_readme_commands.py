@@ -277,16 +277,21 @@ def _stack_values(scenario: Scenario) -> None:
         for o in scenario.client("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0].get("Outputs", [])
     }
     scenario.facts["outputs"] = outputs
+    sqs = scenario.client("sqs")
     dead_letter_url = outputs["IdentityCenterEventsDeadLetterQueueUrl"]
-    dead_letter_arn = scenario.client("sqs").get_queue_attributes(
-        QueueUrl=dead_letter_url, AttributeNames=["QueueArn"]
-    )["Attributes"]["QueueArn"]
+    dead_letter_arn = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=outputs["IdentityCenterEventsQueueUrl"], AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
     scenario.values.update(
         {
             "<ReconcileFunctionName output>": outputs["ReconcileFunctionName"],
             "<AutoStopFunctionName output>": outputs["AutoStopFunctionName"],
             "<IdentityCenterEventsDeadLetterQueueUrl>": dead_letter_url,
             "<dead-letter queue ARN>": dead_letter_arn,
+            "<IdentityCenterEventsQueue ARN>": queue_arn,
         }
     )
 
