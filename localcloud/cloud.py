@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.config import Config
 from moto import mock_aws
 
-from localcloud import ec2, efs, sqs, ssoadmin
+from localcloud import cloudformation, ec2, efs, sqs, ssoadmin
 from localcloud import sagemaker as studio
 from localcloud.calls import INTERCEPTOR, CallLog, Faults
 from localcloud.clock import VirtualClock, use_clock
@@ -80,6 +80,7 @@ class LocalCloud:
         self._mock: Any = None
         self._saved_environment: dict[str, str | None] = {}
         self._previous_clock: VirtualClock | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -117,6 +118,9 @@ class LocalCloud:
         from localcloud.harness import stepfunctions as sfn_engine
 
         sfn_engine.install()
+        # A SAM template deployed through the CloudFormation API becomes cloud.stack, as cloud.deploy's does.
+        cloudformation.install()
+        self._unsubscribe = cloudformation.subscribe(self._adopt)
         self._mock = mock_aws(
             config={
                 "stepfunctions": {"execute_state_machine": True},
@@ -130,6 +134,10 @@ class LocalCloud:
         if self.stack is not None:
             self.stack.close()
             self.stack = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        cloudformation.close_all()
         if self._mock is not None:
             from localcloud.harness import stepfunctions as sfn_engine
 
@@ -216,6 +224,14 @@ class LocalCloud:
             self.stack.close()
         self.stack = Stack.deploy(self, Path(template), dict(parameters or {}))
         return self.stack
+
+    def _adopt(self, stack: Stack, deployed: bool) -> None:
+        if (stack.account_id, stack.region) != (self.account_id, self.region):
+            return
+        if deployed:
+            self.stack = stack
+        elif self.stack is stack:
+            self.stack = None
 
     def _deployed(self) -> Stack:
         if self.stack is None:

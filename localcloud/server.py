@@ -262,6 +262,7 @@ class LocalCloudServer:
         self._previous_clock: VirtualClock | None = None
         self._saved_config: dict[str, Any] = {}
         self._saved_port: str | None = None
+        self._mock: Any = None
 
     @property
     def port(self) -> int:
@@ -274,12 +275,13 @@ class LocalCloudServer:
         return f"http://{LOOPBACK}:{self.port}"
 
     def start(self) -> None:
+        from moto import mock_aws
         from moto.core.config import default_user_config
         from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
         from werkzeug.serving import make_server
 
-        from localcloud import ec2, efs, sagemaker, sqs, ssoadmin
+        from localcloud import cloudformation, ec2, efs, sagemaker, sqs, ssoadmin
         from localcloud.harness import stepfunctions
 
         # A new server is a new, empty cloud, as every LocalCloud is (moto's state is process-wide).
@@ -294,11 +296,17 @@ class LocalCloudServer:
         ec2.install()
         sqs.install()
         stepfunctions.install()
+        # sam deploy's SAM templates are deployed through the harness; their handlers run in this process.
+        cloudformation.install()
         # What mock_aws(config=...) sets for LocalCloud; the server reads the same process-wide settings.
         config = cast(dict[str, Any], default_user_config)
         self._saved_config = {key: dict(config.get(key, {})) for key in ("stepfunctions", "lambda")}
         config["stepfunctions"] = {"execute_state_machine": True}
         config["lambda"] = {"use_docker": False}
+        # Handlers (and the Step Functions engine) run in this process with boto3's default endpoints: mock_aws
+        # answers them from the same backends the server serves, so none of their calls can reach AWS.
+        self._mock = mock_aws(config={"core": {"reset_boto3_session": True}})
+        self._mock.start(reset=False)
         app = ControlApp(DomainDispatcherApplication(create_backend_app), self.clock)
         self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         # The Step Functions engine calls other services over HTTP when it is not inside mock_aws.
@@ -320,6 +328,12 @@ class LocalCloudServer:
         from localcloud.harness import stepfunctions
 
         stepfunctions.stop_running_executions()
+        from localcloud import cloudformation
+
+        cloudformation.close_all()
+        if self._mock is not None:
+            self._mock.stop(remove_data=False)
+            self._mock = None
         config = cast(dict[str, Any], default_user_config)
         config.update(self._saved_config)
         self._saved_config = {}

@@ -651,3 +651,54 @@ def create_studio_lifecycle_config(stack: Stack, _logical_id: str, props: dict[s
         arguments["Tags"] = _tags_list(props["Tags"])
     arn = stack.client("sagemaker").create_studio_lifecycle_config(**arguments)["StudioLifecycleConfigArn"]
     return Created(props["StudioLifecycleConfigName"], {"StudioLifecycleConfigArn": arn})
+
+
+# -- S3 (sam deploy's managed stack, aws-sam-cli-managed-default, holds its artifact bucket) --------------------
+
+
+@creator("AWS::S3::Bucket")
+def create_bucket(stack: Stack, logical_id: str, props: dict[str, Any]) -> Created:
+    """Ref gives the name; a generated one is lower case, as bucket names must be.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html"""
+    # Bucket names are global, so the generated one differs between accounts and Regions (as CloudFormation's
+    # random part does): SAM CLI's managed stack has the same stack and logical names in every Region.
+    unique = hashlib.sha256(f"{stack.account_id}/{stack.region}/{stack.name}/{logical_id}".encode()).hexdigest()[:12]
+    name = props.get("BucketName") or f"{stack.name}-{logical_id}"[:50].lower() + f"-{unique}"
+    s3 = stack.client("s3")
+    arguments: dict[str, Any] = {"Bucket": name}
+    if stack.region != "us-east-1":
+        arguments["CreateBucketConfiguration"] = {"LocationConstraint": stack.region}
+    s3.create_bucket(**arguments)
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+    if "PublicAccessBlockConfiguration" in props:
+        block = {k: str(v).lower() == "true" for k, v in props["PublicAccessBlockConfiguration"].items()}
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
+    if props.get("Tags"):
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags_list(props["Tags"])})
+    arn = _arn(stack, "s3", name, region=False, account=False)
+    return Created(
+        name,
+        {
+            "Arn": arn,
+            "DomainName": f"{name}.s3.amazonaws.com",
+            "RegionalDomainName": f"{name}.s3.{stack.region}.amazonaws.com",
+            "WebsiteURL": f"http://{name}.s3-website-{stack.region}.amazonaws.com",
+        },
+    )
+
+
+@creator("AWS::S3::BucketPolicy")
+def create_bucket_policy(stack: Stack, logical_id: str, props: dict[str, Any]) -> Created:
+    document = dict(props["PolicyDocument"])
+    # moto enforces bucket policies but ignores their Conditions (moto/iam/access_control.py: "TODO add support
+    # for the Resource and Condition parts"), so SAM CLI's managed bucket, which denies s3:* to requests without
+    # TLS, would refuse every upload; the local cloud is only reached without TLS, so such statements are left out.
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html (aws:SecureTransport)
+    document["Statement"] = [
+        statement
+        for statement in document.get("Statement", [])
+        if "aws:SecureTransport" not in json.dumps(statement.get("Condition", {}))
+    ]
+    stack.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=_policy_text(document))
+    return Created(physical_name(stack, logical_id, 128))

@@ -111,13 +111,19 @@ class Stack:
         cls, cloud: Cloud, template: Path, parameters: Mapping[str, Any] | None = None, *, stack_name: str | None = None
     ) -> Stack:
         """Translate ``template`` and create all its resources on ``cloud`` (which must be started)."""
-        from localcloud.harness import stepfunctions
-
-        stepfunctions.install()
         name = stack_name or DEFAULT_STACK_NAME
         translation = translate_template(
             template, parameters, region=cloud.region, account_id=cloud.account_id, stack_name=name
         )
+        return cls.create(cloud, translation, name)
+
+    @classmethod
+    def create(cls, cloud: Cloud, translation: Translation, name: str) -> Stack:
+        """Create every resource of an already translated template (CloudFormation translates a change set's
+        template when the change set is created, and creates its resources when it is executed)."""
+        from localcloud.harness import stepfunctions
+
+        stepfunctions.install()
         stack = cls(cloud, translation, name)
         try:
             stack._create_all()

@@ -87,10 +87,17 @@ _CfnLoader.add_constructor("!GetAtt", _construct_get_att)
 
 def load_template(path: Path) -> dict[str, Any]:
     """Read a JSON or YAML template (short-form tags become their long form)."""
-    text = path.read_text(encoding="utf-8")
-    loaded = yaml.load(text, Loader=_CfnLoader)
+    return parse_template(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_template(text: str, source: str = "the template") -> dict[str, Any]:
+    """Parse JSON or YAML template text, as CloudFormation accepts a TemplateBody."""
+    try:
+        loaded = yaml.load(text, Loader=_CfnLoader)
+    except yaml.YAMLError as error:
+        raise TemplateError(f"{source} is not valid JSON or YAML: {error}") from error
     if not isinstance(loaded, dict) or "Resources" not in loaded:
-        raise TemplateError(f"{path} is not a template: it has no Resources section")
+        raise TemplateError(f"{source} is not a template: it has no Resources section")
     return loaded
 
 
