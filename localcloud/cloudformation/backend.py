@@ -37,6 +37,7 @@ from localcloud.cloudformation.stacks import (
     SamChangeSet,
     SamStack,
     StackResource,
+    close_deployment,
     opened,
     work_directory,
 )
@@ -195,10 +196,7 @@ def create_sam_change_set(
                 # "No changes to deploy" (samcli/lib/deploy/deployer.py wait_for_changeset).
                 failure = NO_CHANGES
             else:
-                failure = (
-                    "The local cloud does not update a deployed SAM stack in place: delete the stack and restart "
-                    "the local cloud to deploy a changed template"
-                )
+                changes = _update_changes(previous, processed)
     change_set = SamChangeSet(
         change_set_type=change_set_type,
         change_set_id=generate_changeset_id(change_set_name, backend.region_name, backend.account_id),
@@ -220,23 +218,59 @@ def create_sam_change_set(
     return change_set.change_set_id, stack.stack_id
 
 
-def deploy(stack: SamStack, processed: Processed, capabilities: list[str], template: str) -> None:
-    """Create the processed template's resources through the harness; a failure rolls the stack back."""
+def _update_changes(previous: Processed, processed: Processed) -> list[Change]:
+    """What an update changes. The local cloud recreates every resource of an updated stack, so each one kept
+    is a Modify with Replacement True."""
+    old = previous.translation.template["Resources"]
+    new = processed.translation.template["Resources"]
+    changes = [
+        Change("Remove", logical_id, str(old[logical_id].get("Type"))) for logical_id in old if logical_id not in new
+    ]
+    for logical_id, resource in new.items():
+        change = Change("Modify" if logical_id in old else "Add", logical_id, str(resource.get("Type")))
+        if logical_id in old:
+            change.replacement = "True"  # type: ignore[attr-defined]
+        changes.append(change)
+    return changes
+
+
+def deploy(stack: SamStack, processed: Processed, capabilities: list[str], template: str, *, update: bool) -> None:
+    """Create the processed template's resources through the harness; a failure rolls the stack back.
+
+    An update deletes the previous deployment's resources first, then creates the new template's: resources are
+    recreated, not updated in place (see localcloud/README.md).
+    """
     from localcloud.harness.stack import Stack as HarnessStack
 
+    operation = "UPDATE" if update else "CREATE"
+    stack.status = f"{operation}_IN_PROGRESS"
+    stack._add_stack_event(f"{operation}_IN_PROGRESS", "User Initiated")
+    if update:
+        close_deployment(stack)
+        failed = stack.remove_resources(stack.owner) if stack.owner is not None else []
+        if failed:
+            _update_failed(stack, processed, f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
+            return
     stack.processed = processed
     stack.capabilities = capabilities
     stack.tags = processed.tags
     stack.template = template
     stack.template_dict = processed.template
     stack.description = processed.template.get("Description")
-    stack.status = "CREATE_IN_PROGRESS"
-    stack._add_stack_event("CREATE_IN_PROGRESS", "User Initiated")
+    stack.stack_status_reason = None
     try:
-        harness = HarnessStack.create(_Cloud(stack.region_name, stack.account_id), processed.translation, stack.name)
+        harness = HarnessStack.create(
+            _Cloud(stack.region_name, stack.account_id),
+            processed.translation,
+            stack.name,
+            on_failure=lambda partial: _record_partial(stack, partial),
+        )
     except Exception as error:  # noqa: BLE001 - CloudFormation never leaves a stack half-created
-        LOG.info("stack %s failed to create: %s", stack.name, error)
-        _roll_back(stack, processed, error)
+        LOG.info("stack %s failed to %s: %s", stack.name, operation.lower(), error)
+        if update:
+            _update_failed(stack, processed, _failure_reason(stack, processed, error))
+        else:
+            _roll_back(stack, processed, error)
         return
     now = utcnow()
     for logical_id, created in harness.resources.items():
@@ -253,27 +287,54 @@ def deploy(stack: SamStack, processed: Processed, capabilities: list[str], templ
         args = (resource.logical_resource_id, resource.physical_resource_id, resource.cf_resource_type)
         stack.add_event(*args, "CREATE_IN_PROGRESS")
         stack.add_event(*args, "CREATE_COMPLETE", reason)
-    stack.harness = harness
-    stack.status = "CREATE_COMPLETE"
-    stack._add_stack_event("CREATE_COMPLETE")
+    stack.harness = stack.owner = harness
+    stack.status = f"{operation}_COMPLETE"
+    stack._add_stack_event(f"{operation}_COMPLETE")
     opened(stack)
 
 
-def _roll_back(stack: SamStack, processed: Processed, error: Exception) -> None:
-    # A failed create rolls back to ROLLBACK_COMPLETE, the failed resource's event carrying the cause.
-    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
+def _record_partial(stack: SamStack, partial: Any) -> None:
+    # What a failed deployment created is recorded, for the rollback to delete.
+    now = utcnow()
+    stack.owner = partial
+    for logical_id, created in partial.resources.items():
+        stack.resources.append(StackResource(logical_id, str(created.ref), created.kind, now))
+        stack.add_event(logical_id, str(created.ref), created.kind, "CREATE_COMPLETE")
+
+
+def _failure_reason(stack: SamStack, processed: Processed, error: Exception) -> str:
+    """Record the failed resource's event and return the stack's status reason."""
     message = str(error) if isinstance(error, TemplateError) else f"{type(error).__name__}: {error}"
     resources = processed.translation.template.get("Resources") or {}
     match = re.match(r"([A-Za-z0-9]+)\b", message)
     failed = match.group(1) if match and match.group(1) in resources else None
-    if failed is not None:
-        stack.add_event(failed, "", str(resources[failed].get("Type")), "CREATE_FAILED", message)
-        reason = f"The following resource(s) failed to create: [{failed}]. Rollback requested by user."
-    else:
-        reason = message
+    if failed is None:
+        return message
+    stack.add_event(failed, "", str(resources[failed].get("Type")), "CREATE_FAILED", message)
+    return f"The following resource(s) failed to create: [{failed}]. Rollback requested by user."
+
+
+def _update_failed(stack: SamStack, processed: Processed, reason: str) -> None:
+    # The previous resources are gone (an update recreates them), so there is nothing to roll back to:
+    # UPDATE_ROLLBACK_FAILED, which CloudFormation also reports when a rollback cannot restore the stack.
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html
+    if stack.owner is not None:
+        stack.remove_resources(stack.owner)
+    stack.status = "UPDATE_ROLLBACK_FAILED"
+    stack.stack_status_reason = reason
+    stack._add_stack_event("UPDATE_ROLLBACK_FAILED", reason)
+    processed.discard()
+
+
+def _roll_back(stack: SamStack, processed: Processed, error: Exception) -> None:
+    # A failed create rolls back to ROLLBACK_COMPLETE: the failed resource's event carries the cause, and what
+    # was created is deleted. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
+    reason = _failure_reason(stack, processed, error)
     stack.status = "ROLLBACK_IN_PROGRESS"
     stack.stack_status_reason = reason
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", reason)
+    if stack.owner is not None:
+        stack.remove_resources(stack.owner)
     stack.status = "ROLLBACK_COMPLETE"
     stack._add_stack_event("ROLLBACK_COMPLETE")
     processed.discard()
@@ -288,8 +349,10 @@ def execute_sam_change_set(backend: CloudFormationBackend, change_set: SamChange
     stack = backend.stacks[change_set.stack_id]
     assert isinstance(stack, SamStack)
     processed, change_set.processed = change_set.processed, None
-    deploy(stack, processed, change_set.capabilities, change_set.template)
-    change_set.execution_status = "EXECUTE_COMPLETE" if stack.status == "CREATE_COMPLETE" else "EXECUTE_FAILED"
+    update = change_set.change_set_type == "UPDATE"
+    deploy(stack, processed, change_set.capabilities, change_set.template, update=update)
+    succeeded = stack.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+    change_set.execution_status = "EXECUTE_COMPLETE" if succeeded else "EXECUTE_FAILED"
 
 
 def create_sam_stack(
@@ -328,7 +391,7 @@ def create_sam_stack(
         role_arn=role_arn,
     )
     backend.stacks[stack.stack_id] = stack
-    deploy(stack, processed, list(capabilities), template)
+    deploy(stack, processed, list(capabilities), template, update=False)
     return stack
 
 
@@ -411,6 +474,16 @@ def install() -> None:
     CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign,assignment]
     CloudFormationBackend.execute_change_set = execute_change_set  # type: ignore[method-assign,assignment]
     CloudFormationBackend.create_stack = create_stack  # type: ignore[method-assign,assignment]
+    original_delete_stack = CloudFormationBackend.delete_stack
+
+    def delete_stack(backend: CloudFormationBackend, name_or_stack_id: str) -> None:
+        original_delete_stack(backend, name_or_stack_id)
+        # A stack whose resources could not all be deleted stays, in DELETE_FAILED, to be deleted again.
+        for stack_id, stack in list(backend.deleted_stacks.items()):
+            if isinstance(stack, SamStack) and stack.status == "DELETE_FAILED":
+                backend.stacks[stack_id] = backend.deleted_stacks.pop(stack_id)
+
+    CloudFormationBackend.delete_stack = delete_stack  # type: ignore[method-assign,assignment]
     _install_response_patches()
 
 

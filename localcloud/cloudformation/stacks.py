@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from moto.cloudformation.models import Change, ChangeSet, Event
 from moto.cloudformation.models import Stack as MotoStack
@@ -62,6 +62,16 @@ class StackResource:
 class SamStack(MotoStack):
     """A stack whose template declares the SAM transform; its resources are the harness's."""
 
+    class Meta:
+        # moto's serializer finds StackSummary's members through the class name "Stack"; this class needs them named.
+        serialization_aliases: ClassVar[dict[str, str]] = {
+            "Parameters": "parameter_list",
+            "StackId": "stack_id",
+            "StackName": "name",
+            "StackStatus": "status",
+            "StackStatusReason": "stack_status_reason",
+        }
+
     def __init__(
         self,
         *,
@@ -87,7 +97,8 @@ class SamStack(MotoStack):
         self.capabilities: list[str] = []
         self.stack_status_reason: str | None = None
         self.processed: Processed | None = None
-        self.harness: HarnessStack | None = None
+        self.harness: HarnessStack | None = None  # while deployed: its functions answer
+        self.owner: HarnessStack | None = None  # the last deployment, whose clients delete what it created
         self.resources: list[StackResource] = []
 
     # -- what DescribeStacks and the resource calls read (moto's Stack reads its own template engine) -----
@@ -160,18 +171,34 @@ class SamStack(MotoStack):
 
     # -- deleting ------------------------------------------------------------------------------------------
 
+    def remove_resources(self, harness: HarnessStack) -> list[str]:
+        """Delete the stack's resources, newest first, with their events; returns the ones that could not be."""
+        from localcloud.cloudformation.removal import delete_resource
+
+        failed: list[str] = []
+        for resource in reversed(list(self.resources)):
+            args = (resource.logical_resource_id, resource.physical_resource_id, resource.cf_resource_type)
+            self.add_event(*args, "DELETE_IN_PROGRESS")
+            reason = delete_resource(harness, resource.cf_resource_type, resource.physical_resource_id)
+            if reason is None:
+                self.add_event(*args, "DELETE_COMPLETE")
+                self.resources.remove(resource)
+            else:
+                self.add_event(*args, "DELETE_FAILED", reason)
+                resource.resource_status = "DELETE_FAILED"
+                failed.append(resource.logical_resource_id)
+        return failed
+
     def delete(self) -> None:
         self._add_stack_event("DELETE_IN_PROGRESS", "User Initiated")
-        for resource in reversed(self.resources):
-            # The resources stay in the local cloud; only the stack's functions stop answering.
-            self.add_event(
-                resource.logical_resource_id,
-                resource.physical_resource_id,
-                resource.cf_resource_type,
-                "DELETE_SKIPPED",
-                "The local cloud keeps the resources of a deleted stack",
-            )
         close_deployment(self)
+        failed = self.remove_resources(self.owner) if self.owner is not None else []
+        if failed:
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html (DELETE_FAILED)
+            self.status = "DELETE_FAILED"
+            self.stack_status_reason = f"The following resource(s) failed to delete: [{', '.join(failed)}]. "
+            self._add_stack_event("DELETE_FAILED", self.stack_status_reason)
+            return
         self.status = "DELETE_COMPLETE"
         self._add_stack_event("DELETE_COMPLETE")
 

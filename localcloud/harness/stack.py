@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -118,9 +118,15 @@ class Stack:
         return cls.create(cloud, translation, name)
 
     @classmethod
-    def create(cls, cloud: Cloud, translation: Translation, name: str) -> Stack:
+    def create(
+        cls, cloud: Cloud, translation: Translation, name: str, *, on_failure: Callable[[Stack], None] | None = None
+    ) -> Stack:
         """Create every resource of an already translated template (CloudFormation translates a change set's
-        template when the change set is created, and creates its resources when it is executed)."""
+        template when the change set is created, and creates its resources when it is executed).
+
+        If a resource cannot be created, ``on_failure`` gets the stack with what was created so far (to roll it
+        back), then the error is raised.
+        """
         from localcloud.harness import stepfunctions
 
         stepfunctions.install()
@@ -129,6 +135,8 @@ class Stack:
             stack._create_all()
         except BaseException:
             stack.close()
+            if on_failure is not None:
+                on_failure(stack)
             raise
         with _ACTIVE_LOCK:
             _ACTIVE[(stack.account_id, stack.region)] = stack

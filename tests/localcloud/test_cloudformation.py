@@ -159,7 +159,7 @@ def test_an_unchanged_second_change_set_fails_with_no_changes(cfn: Any, client: 
     )
 
 
-def test_a_changed_template_is_refused_with_the_reason(cfn: Any, client: Callable[..., Any]):
+def test_a_changed_template_recreates_the_stack_resources(cfn: Any, client: Callable[..., Any]):
     _deploy(cfn, client)
 
     changed = package(client("s3"), edit=lambda t: t["Parameters"]["Greeting"].update(Default="hey"))
@@ -169,10 +169,19 @@ def test_a_changed_template_is_refused_with_the_reason(cfn: Any, client: Callabl
     )  # fmt: skip
 
     change_set = cfn.describe_change_set(ChangeSetName=again["Id"])
-    assert change_set["Status"] == "FAILED"
-    assert "does not update a deployed SAM stack in place" in change_set["StatusReason"]
-    with pytest.raises(ClientError, match="InvalidChangeSetStatus"):
-        cfn.execute_change_set(ChangeSetName=again["Id"])
+    assert (change_set["Status"], change_set["ExecutionStatus"]) == ("CREATE_COMPLETE", "AVAILABLE")
+    # The local cloud recreates what an update keeps: each is a Modify that replaces the resource.
+    function = next(
+        c["ResourceChange"]
+        for c in change_set["Changes"]
+        if c["ResourceChange"]["LogicalResourceId"] == "GreetFunction"
+    )
+    assert (function["Action"], function["Replacement"]) == ("Modify", "True")
+    cfn.execute_change_set(ChangeSetName=again["Id"])
+    cfn.get_waiter("stack_update_complete").wait(StackName=STACK, WaiterConfig={"Delay": 1, "MaxAttempts": 2})
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]}
+    response = client("lambda", watch=False).invoke(FunctionName=outputs["GreetFunctionName"], Payload=b"{}")
+    assert json.loads(response["Payload"].read()) == {"greeting": "hey, world"}
 
 
 def test_a_template_with_iam_resources_needs_the_iam_capability(cfn: Any, client: Callable[..., Any]):
@@ -220,13 +229,15 @@ def test_a_failed_deployment_rolls_the_stack_back_with_the_cause(cfn: Any, clien
     assert failed[0]["LogicalResourceId"] == "GreetFunction"
     assert "nodejs20.x" in failed[0]["ResourceStatusReason"]
     assert cfn.describe_change_set(ChangeSetName=created["Id"])["ExecutionStatus"] == "EXECUTE_FAILED"
+    # The rollback deleted what had been created before the function failed.
+    assert client("sqs").list_queues().get("QueueUrls", []) == []
     with pytest.raises(ClientError, match="ROLLBACK_COMPLETE state and can not be updated"):
         cfn.create_change_set(
             StackName=STACK, ChangeSetName="c2", TemplateBody=body(package(client("s3"))), ChangeSetType="UPDATE"
         )
 
 
-def test_deleting_the_stack_stops_its_functions(cloud: LocalCloud, cfn: Any, client: Callable[..., Any]):
+def test_deleting_the_stack_deletes_its_resources(cloud: LocalCloud, cfn: Any, client: Callable[..., Any]):
     _deploy(cfn, client)
     stack_id = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackId"]
     function_name = cloud.stack.physical_id("GreetFunction") if cloud.stack else ""
@@ -235,9 +246,15 @@ def test_deleting_the_stack_stops_its_functions(cloud: LocalCloud, cfn: Any, cli
     cfn.get_waiter("stack_delete_complete").wait(StackName=STACK, WaiterConfig={"Delay": 1, "MaxAttempts": 2})
 
     assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    summaries = cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"]
+    assert [(s["StackName"], s["StackId"]) for s in summaries] == [(STACK, stack_id)]
     assert cloud.stack is None
-    client("lambda", watch=False).invoke(FunctionName=function_name, Payload=b"{}")
-    assert cloud.calls.count("sqs", "SendMessage") == 0  # the handler no longer runs
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        client("lambda").get_function(FunctionName=function_name)
+    assert client("sqs").list_queues().get("QueueUrls", []) == []
+    # Deleted resources can be created again: the same template deploys again under the same name.
+    _deploy(cfn, client)
+    assert cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
 
 
 def test_create_stack_with_the_transform_needs_auto_expand(cloud: LocalCloud, cfn: Any, client: Callable[..., Any]):

@@ -121,7 +121,8 @@ def test_a_deployed_state_machine_runs_its_lambda_task_in_the_server(server: Loc
     assert json.loads(execution["output"]) == {"greeting": "hello, Grace"}
 
 
-def test_sam_deploy_creates_the_stack_and_a_second_deploy_has_no_changes(server: LocalCloudServer, tmp_path: Path):
+@pytest.mark.slow
+def test_sam_deploy_creates_updates_and_deletes_the_stack(server: LocalCloudServer, tmp_path: Path):
     app = tmp_path / "app"
     shutil.copytree(FIXTURE, app)
     arguments = (
@@ -142,6 +143,18 @@ def test_sam_deploy_creates_the_stack_and_a_second_deploy_has_no_changes(server:
 
     # SAM CLI reads CloudFormation's "didn't contain changes" reason (samcli/commands/deploy/exceptions.py).
     assert "No changes to deploy. Stack greeter is up to date" in second.stdout + second.stderr
+
+    third = _sam(server.url, *arguments[:-1], "Greeting=howdy", cwd=app)
+
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "UPDATE_COMPLETE" in third.stdout
+    answer = _client(server.url, "lambda").invoke(FunctionName=function, Payload=b"{}")
+    assert json.loads(answer["Payload"].read()) == {"greeting": "howdy, world"}
+
+    deleted = _sam(server.url, "delete", "--stack-name", "greeter", "--no-prompts", cwd=app)
+
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert _client(server.url, "lambda").list_functions()["Functions"] == []
 
 
 @pytest.mark.slow
