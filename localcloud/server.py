@@ -29,6 +29,9 @@ control endpoints under ``/_localcloud/``:
 Every ``sagemaker/`` control also takes ``"account_id"`` and ``"region"`` (default: the server's), and answers
 ``404`` for a resource that does not exist and ``409`` for one the control does not apply to.
 
+``sam deploy`` works against it: a SAM template is deployed through the harness (see :mod:`localcloud.cloudformation`),
+and its functions and state machines then run in this process, their AWS calls answered by this same cloud.
+
 It listens on 127.0.0.1 only: it accepts any credentials, so it must not be reachable from elsewhere.
 """
 
@@ -309,7 +312,7 @@ class LocalCloudServer:
         self._mock.start(reset=False)
         app = ControlApp(DomainDispatcherApplication(create_backend_app), self.clock)
         self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler)
-        # The Step Functions engine calls other services over HTTP when it is not inside mock_aws.
+        # moto reaches the server itself through MOTO_PORT (custom resources call back to it over HTTP).
         self._saved_port = os.environ.get("MOTO_PORT")
         os.environ["MOTO_PORT"] = str(self.port)
         self._thread = threading.Thread(target=self._server.serve_forever, name="localcloud-server", daemon=True)

@@ -184,6 +184,21 @@ def test_a_changed_template_recreates_the_stack_resources(cfn: Any, client: Call
     assert json.loads(response["Payload"].read()) == {"greeting": "hey, world"}
 
 
+def test_an_update_keeps_a_parameter_given_as_use_previous_value(cfn: Any, client: Callable[..., Any]):
+    _deploy(cfn, client)  # Greeting=hi
+    changed = package(client("s3"), edit=lambda t: t["Parameters"]["Secret"].update(Default="changed"))
+
+    again = cfn.create_change_set(
+        StackName=STACK, ChangeSetName="samcli-deploy2", TemplateBody=body(changed), ChangeSetType="UPDATE",
+        Capabilities=["CAPABILITY_IAM"], Parameters=[{"ParameterKey": "Greeting", "UsePreviousValue": True}],
+    )  # fmt: skip
+    cfn.execute_change_set(ChangeSetName=again["Id"])
+
+    stack = cfn.describe_stacks(StackName=STACK)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["Greeting"] == "hi"
+
+
 def test_a_template_with_iam_resources_needs_the_iam_capability(cfn: Any, client: Callable[..., Any]):
     created = _create_change_set(cfn, package(client("s3")), Capabilities=[])
 

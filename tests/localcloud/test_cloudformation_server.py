@@ -98,6 +98,10 @@ def test_a_change_set_from_a_template_url_deploys_what_then_runs_in_the_server(s
     # The handler's own boto3 client reached this local cloud (mock_aws in the server process), not AWS.
     sent = _calls(server.url, "sqs", "SendMessage")
     assert [json.loads(c["params"]["MessageBody"]) for c in sent] == [{"greeting": "hello, Ada"}]
+    # And it runs on the server's virtual clock.
+    server.clock.advance(86_400)
+    timed = _client(server.url, "lambda").invoke(FunctionName=outputs["GreetFunctionName"], Payload=b'{"clock": true}')
+    assert json.loads(timed["Payload"].read())["now"] == pytest.approx(server.clock.timestamp(), abs=1)
 
 
 def test_a_deployed_state_machine_runs_its_lambda_task_in_the_server(server: LocalCloudServer):
@@ -198,6 +202,7 @@ def test_the_project_deploys_with_sam_deploy_guided_as_the_readme_shows(tmp_path
 
         cfn.delete_stack(StackName="domain-steward")
         cfn.get_waiter("stack_delete_complete").wait(StackName="domain-steward", WaiterConfig={"Delay": 1})
+        assert _client(url, "lambda").list_functions()["Functions"] == []
     finally:
         process.terminate()
         process.wait(timeout=30)
