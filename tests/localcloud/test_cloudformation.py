@@ -226,6 +226,7 @@ def test_a_parameter_without_a_value_is_refused_at_once(cfn: Any, client: Callab
             StackName=STACK, ChangeSetName="c1", TemplateBody=body(template), Capabilities=["CAPABILITY_IAM"]
         )
     assert raised.value.response["Error"]["Code"] == "ValidationError"
+    assert cfn.list_stacks()["StackSummaries"] == []  # no stack was created for it
 
 
 def test_a_failed_deployment_rolls_the_stack_back_with_the_cause(cfn: Any, client: Callable[..., Any]):
