@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import json
 import logging
 import re
 import shutil
@@ -27,6 +28,7 @@ from moto.cloudformation.exceptions import AlreadyExistsException, CloudFormatio
 from moto.cloudformation.models import Change, CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_changeset_id, generate_stack_id, validate_create_change_set
+from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.utilities.utils import get_partition
 
@@ -533,6 +535,19 @@ def _install_response_patches() -> None:
             return
         original_validate(response, *args)
 
+    original_get_template = CloudFormationResponse.get_template
+
+    def get_template(response: CloudFormationResponse) -> Any:
+        # TemplateStage=Processed gives the template after its transforms ran; moto has only the original.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_GetTemplate.html
+        if response._get_param("TemplateStage") == "Processed":
+            stack = response.cloudformation_backend.get_stack(response._get_param("StackName"))
+            if isinstance(stack, SamStack) and stack.processed is not None:
+                processed = json.dumps(stack.processed.translation.template)
+                return ActionResult({"TemplateBody": processed, "StagesAvailable": ["Original", "Processed"]})
+        return original_get_template(response)
+
+    CloudFormationResponse.get_template = get_template  # type: ignore[method-assign,assignment]
     CloudFormationResponse._validate_different_update = validate_different_update  # type: ignore[method-assign,assignment]
     cfn_responses.get_stack_from_s3_url = stack_from_s3_url  # type: ignore[attr-defined]
     cfn_models.get_stack_from_s3_url = stack_from_s3_url  # type: ignore[attr-defined]

@@ -104,6 +104,9 @@ def test_executing_it_creates_the_stack_through_the_harness(cloud: LocalCloud, c
     # JSON TemplateBody into a dict (botocore/handlers.py json_decode_template_body).
     template = client("cloudformation", watch=False).get_template(StackName=STACK)["TemplateBody"]
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    processed = client("cloudformation", watch=False).get_template(StackName=STACK, TemplateStage="Processed")
+    assert "Transform" not in processed["TemplateBody"]
+    assert processed["TemplateBody"]["Resources"]["GreetFunctionRole"]["Type"] == "AWS::IAM::Role"
 
 
 def test_its_events_end_with_the_stack_complete_and_never_go_back_in_time(cfn: Any, client: Callable[..., Any]):
