@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import shutil
 import tempfile
 import threading
@@ -27,8 +26,6 @@ from localcloud.harness.template import Translation
 
 if TYPE_CHECKING:
     from localcloud.harness.stack import Stack as HarnessStack
-
-LOG = logging.getLogger(__name__)
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set."
