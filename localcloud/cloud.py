@@ -105,6 +105,11 @@ class LocalCloud:
         for key, value in environment.items():
             self._saved_environment[key] = os.environ.get(key)
             os.environ[key] = value
+        # Clients must reach this cloud, not an endpoint the environment names for the SDKs (AWS_ENDPOINT_URL,
+        # AWS_ENDPOINT_URL_<SERVICE>: https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html),
+        # such as a local cloud server's that a shell around this process points the AWS CLI at.
+        for key in [key for key in os.environ if key == "AWS_ENDPOINT_URL" or key.startswith("AWS_ENDPOINT_URL_")]:
+            self._saved_environment[key] = os.environ.pop(key)
         self._previous_clock = use_clock(self.clock)
         _forget_cached_aws_data()
         INTERCEPTOR.install()
