@@ -205,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "latencies": {field.name: getattr(latencies, field.name) for field in fields(latencies)},
         "results": [asdict(result) for result in results],
     }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\n{table(results)}\n\nwritten to {args.output}")
     return 0 if all(result.status == "SUCCEEDED" for result in results) else 1
