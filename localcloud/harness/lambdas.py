@@ -18,7 +18,6 @@ import contextlib
 import importlib
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -33,11 +32,12 @@ from typing import Any
 
 from localcloud.clock import get_clock
 from localcloud.harness import virtual_time
+from localcloud.harness.environment import handler_environment
 
 LOG = logging.getLogger(__name__)
 
-# Handlers share the process: sys.modules, sys.path and os.environ are global, so one invocation runs at a
-# time. Re-entrant, because a handler may invoke another function synchronously.
+# Handlers share the process: sys.modules and sys.path are global (os.environ gets a per-invocation overlay), so
+# one invocation runs at a time. Re-entrant, because a handler may invoke another function synchronously.
 _INVOKE_LOCK = threading.RLock()
 
 
@@ -139,16 +139,9 @@ class LocalFunction:
             "POWERTOOLS_TRACE_DISABLED": "true",
             **self.environment,
         }
-        saved = {key: os.environ.get(key) for key in variables}
-        os.environ.update(variables)
-        try:
+        # Seen by this invocation's threads only: see localcloud.harness.environment.
+        with handler_environment(variables):
             yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     @contextlib.contextmanager
     def _imports(self) -> Iterator[None]:

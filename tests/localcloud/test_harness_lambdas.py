@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from localcloud import LocalCloud
 from localcloud.harness import FunctionError, Stack
+from localcloud.harness.lambdas import LocalFunction
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "harness" / "template.yaml"
 
@@ -41,7 +44,7 @@ def test_environment_and_import_path_are_restored_after_the_call(stack: Stack):
     stack.invoke("RecorderFunction", {})
 
     assert sys.path == path_before
-    assert "STAGE" not in __import__("os").environ
+    assert "STAGE" not in os.environ
     assert "app" not in sys.modules
     assert "helpers" not in sys.modules
 
@@ -141,3 +144,59 @@ def test_the_test_suites_own_import_of_a_layer_module_is_not_the_functions(
     monkeypatch.setattr(harness_common, "greet", lambda name: f"patched, {name}")
     assert stack.invoke("RecorderFunction", {})["greeting"] == "hello, harness"
     assert sys.modules["harness_common"] is harness_common
+
+
+HANDLER_THAT_WAITS = """
+import os
+import threading
+
+
+def handler(event, context):
+    seen = {}
+    child = threading.Thread(target=lambda: seen.update(child=os.environ.get("STAGE")))
+    child.start()
+    child.join()
+    event["inside"].set()
+    event["looked_outside"].wait(10)
+    return {
+        "own": os.environ.get("STAGE"),
+        "child": seen["child"],
+        "name": os.environ["AWS_LAMBDA_FUNCTION_NAME"],
+        "listed": "STAGE" in dict(os.environ),
+    }
+"""
+
+
+def test_a_handlers_environment_is_seen_by_its_own_threads_only(cloud: LocalCloud, tmp_path: Path):
+    # Lambda gives each function its own environment; here handlers share the process, so the harness overlays
+    # os.environ for the invocation's threads. Other threads (the test, moto's workers) never see the variables
+    # appear or vanish: a Step Functions task once failed with KeyError 'AWS_LAMBDA_FUNCTION_NAME' when they did.
+    code = tmp_path / "waiting"
+    code.mkdir()
+    (code / "app.py").write_text(HANDLER_THAT_WAITS)
+    function = LocalFunction(
+        name="waiting",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:waiting",
+        handler="app.handler",
+        code_dir=code,
+        environment={"STAGE": "test"},
+        timeout_seconds=30,
+    )
+    signals = {"inside": threading.Event(), "looked_outside": threading.Event()}
+    result: dict[str, object] = {}
+    invocation = threading.Thread(target=lambda: result.update(function.run(signals)))
+    invocation.start()
+    try:
+        assert signals["inside"].wait(30)
+        outside = {
+            "STAGE": os.environ.get("STAGE"),
+            "AWS_LAMBDA_FUNCTION_NAME": "AWS_LAMBDA_FUNCTION_NAME" in os.environ,
+            "listed": "STAGE" in dict(os.environ.items()),
+        }
+    finally:
+        signals["looked_outside"].set()
+        invocation.join(30)
+
+    assert outside == {"STAGE": None, "AWS_LAMBDA_FUNCTION_NAME": False, "listed": False}
+    assert result == {"own": "test", "child": "test", "name": "waiting", "listed": True}
+    assert "STAGE" not in os.environ
