@@ -1,7 +1,8 @@
 """`domain-steward reconcile` and `sweep` end to end against `python -m localcloud serve`.
 
-They run the functions' code in the CLI with explicit table names (no CloudFormation stack exists on the
-server); the tables are created from template.yaml's own definitions.
+They run the functions' code in the CLI with explicit table names, the tables created from template.yaml's own
+definitions, so each test stays small; with the stack deployed onto the server by `sam deploy` and `--stack-name`,
+the same commands run in tests/docs/test_readme_commands.py.
 """
 
 from __future__ import annotations

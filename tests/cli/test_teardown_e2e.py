@@ -1,9 +1,9 @@
 """`domain-steward teardown ...` end to end against `python -m localcloud serve`.
 
-`plan` runs the workflow's own Plan task in the CLI, so it is tested on a real domain on the server. The server
-runs no Lambda code, so `start` and `status` are tested against a stand-in state machine that takes the
-teardown's input and carries `Teardown.Stage` as the real one does; the real workflow driven by the CLI is in
-test_teardown_in_process.py.
+`plan` runs the workflow's own Plan task in the CLI, so it is tested on a real domain on the server. `start` and
+`status` are tested here against a stand-in state machine that takes the teardown's input and carries
+`Teardown.Stage` as the real one does, which keeps each case small; the real workflow driven by the CLI is in
+test_teardown_in_process.py, and on the server (deployed with `sam deploy`) in tests/docs/test_readme_commands.py.
 """
 
 from __future__ import annotations

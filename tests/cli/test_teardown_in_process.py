@@ -1,6 +1,7 @@
 """`domain-steward teardown start` driving the real TeardownStateMachine: the template deployed on an in-process
-LocalCloud (the server deploys no templates), the CLI called through `domain_steward_cli.main` with the stack's
-state machine ARN. Every boto3 client the CLI makes reaches the same local cloud."""
+LocalCloud (cheaper than `sam deploy` onto the server, which tests/docs/test_readme_commands.py does), the CLI
+called through `domain_steward_cli.main` with the stack's state machine ARN. Every boto3 client the CLI makes
+reaches the same local cloud."""
 
 from __future__ import annotations
 
