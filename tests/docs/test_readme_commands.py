@@ -207,25 +207,27 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     (base / "aws-config").write_text(AWS_CONFIG)
     env.pop("VIRTUAL_ENV", None)
     scenario = Scenario(sandbox=sandbox, log=base / "commands.jsonl", env=env)
-    server = subprocess.Popen(
-        ["python", "-m", "localcloud", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=open(base / "server.log", "w"),  # noqa: SIM115 - closed with the process
-        text=True,
-        cwd=sandbox,
-        env={**env, "PATH": path},
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        assert "listening on " in line, (base / "server.log").read_text()
-        scenario.server_url = line.split("listening on ", 1)[1].split()[0]
-        env["AWS_ENDPOINT_URL"] = scenario.server_url
-        _play(scenario)
-        yield scenario
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    with (base / "server.log").open("w") as server_log:
+        # Through the python shim, as a reader starts it: the README shows this command too.
+        server = subprocess.Popen(
+            ["python", "-m", "localcloud", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=server_log,
+            text=True,
+            cwd=sandbox,
+            env=dict(env),
+        )
+        try:
+            assert server.stdout is not None
+            line = server.stdout.readline()
+            assert "listening on " in line, (base / "server.log").read_text()
+            scenario.server_url = line.split("listening on ", 1)[1].split()[0]
+            env["AWS_ENDPOINT_URL"] = scenario.server_url
+            _play(scenario)
+            yield scenario
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
 
 
 def _world(scenario: Scenario) -> None:
