@@ -129,6 +129,24 @@ def _process(backend: CloudFormationBackend, stack_name: str, text: str, paramet
     return Processed(template, values, translation, directory)
 
 
+def _new_stack(
+    backend: CloudFormationBackend,
+    name: str,
+    notification_arns: list[str] | None,
+    tags: dict[str, str] | None,
+    role_arn: str | None,
+) -> SamStack:
+    return SamStack(  # type: ignore[abstract]
+        stack_id=generate_stack_id(name, backend.region_name, backend.account_id),
+        name=name,
+        account_id=backend.account_id,
+        region_name=backend.region_name,
+        notification_arns=notification_arns,
+        tags=tags,
+        role_arn=role_arn,
+    )
+
+
 def _live_stack(backend: CloudFormationBackend, name: str) -> Any:
     return next((s for s in backend.stacks.values() if s.name == name), None)
 
@@ -163,15 +181,7 @@ def create_sam_change_set(
     elif existing is not None and existing.status != "REVIEW_IN_PROGRESS":
         raise AlreadyExistsException(f"Stack [{stack_name}] already exists")
     else:
-        stack = SamStack(  # type: ignore[abstract]
-            stack_id=generate_stack_id(stack_name, backend.region_name, backend.account_id),
-            name=stack_name,
-            account_id=backend.account_id,
-            region_name=backend.region_name,
-            notification_arns=notification_arns,
-            tags=tags,
-            role_arn=role_arn,
-        )
+        stack = _new_stack(backend, stack_name, notification_arns, tags, role_arn)
         stack.status = "REVIEW_IN_PROGRESS"
         stack._add_stack_event("REVIEW_IN_PROGRESS", "User Initiated")
         backend.stacks[stack.stack_id] = stack
@@ -390,15 +400,7 @@ def create_sam_stack(
     if needed:
         processed.discard()
         raise InsufficientCapabilities(f"Requires capabilities : [{needed}]")
-    stack = SamStack(  # type: ignore[abstract]
-        stack_id=generate_stack_id(name, backend.region_name, backend.account_id),
-        name=name,
-        account_id=backend.account_id,
-        region_name=backend.region_name,
-        notification_arns=notification_arns,
-        tags=tags,
-        role_arn=role_arn,
-    )
+    stack = _new_stack(backend, name, notification_arns, tags, role_arn)
     backend.stacks[stack.stack_id] = stack
     deploy(stack, processed, list(capabilities), template, update=False)
     return stack

@@ -20,6 +20,7 @@ from botocore.config import Config
 # The in-process tests use the integration fixtures: a LocalCloud, the template deployed on it, a Studio builder.
 from localcloud.network import create_studio_vpc
 from tests.integration.conftest import cloud, stack, studio  # noqa: F401
+from tests.local_server import local_cloud_server
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -95,19 +96,5 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # "local cloud listening on http://127.0.0.1:<port> (...)"
-        assert "listening on " in line, line
-        yield Server(line.split("listening on ", 1)[1].split()[0])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with local_cloud_server({**os.environ, **ENV}) as url:
+        yield Server(url)

@@ -34,6 +34,7 @@ from botocore.config import Config
 
 from localcloud.network import create_studio_vpc
 from tests.docs.readme_commands import PROGRAMS, covered, fenced_blocks, shown_commands
+from tests.local_server import local_cloud_server
 
 pytestmark = pytest.mark.slow
 
@@ -207,27 +208,15 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
     (base / "aws-config").write_text(AWS_CONFIG)
     env.pop("VIRTUAL_ENV", None)
     scenario = Scenario(sandbox=sandbox, log=base / "commands.jsonl", env=env)
-    with (base / "server.log").open("w") as server_log:
-        # Through the python shim, as a reader starts it: the README shows this command too.
-        server = subprocess.Popen(
-            ["python", "-m", "localcloud", "serve", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=server_log,
-            text=True,
-            cwd=sandbox,
-            env=dict(env),
-        )
-        try:
-            assert server.stdout is not None
-            line = server.stdout.readline()
-            assert "listening on " in line, (base / "server.log").read_text()
-            scenario.server_url = line.split("listening on ", 1)[1].split()[0]
-            env["AWS_ENDPOINT_URL"] = scenario.server_url
-            _play(scenario)
-            yield scenario
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+    # Through the python shim, as a reader starts it: the README shows this command too.
+    with (
+        (base / "server.log").open("w") as server_log,
+        local_cloud_server(env, python=["python"], cwd=sandbox, stderr=server_log) as url,
+    ):
+        scenario.server_url = url
+        env["AWS_ENDPOINT_URL"] = url
+        _play(scenario)
+        yield scenario
 
 
 def _world(scenario: Scenario) -> None:

@@ -17,27 +17,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.local_server import local_cloud_server
+
 ROOT = Path(__file__).resolve().parents[2]
 AWS = shutil.which("aws", path=str(Path(sys.executable).parent))
 
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert "listening on " in line, line
-        yield line.split("listening on ", 1)[1].split()[0]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with local_cloud_server(os.environ) as url:
+        yield url
 
 
 def _aws(url: str, config: Path, *args: str) -> subprocess.CompletedProcess[str]:

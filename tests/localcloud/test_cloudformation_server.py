@@ -25,6 +25,7 @@ import pytest
 from botocore.config import Config
 
 from localcloud.server import LocalCloudServer
+from tests.local_server import local_cloud_server
 from tests.localcloud.cloudformation_packaging import FIXTURE, body, package
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,14 +171,7 @@ def test_the_project_deploys_with_sam_deploy_guided_as_the_readme_shows(tmp_path
     assert build.returncode == 0, build.stdout + build.stderr
     config = tmp_path / "samconfig.toml"
     shutil.copy(ROOT / "samconfig.toml", config)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env={**os.environ, **CREDENTIALS},
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # "local cloud listening on http://127.0.0.1:<port> (...)"
-        url = line.split("listening on ", 1)[1].split()[0]
+    with local_cloud_server({**os.environ, **CREDENTIALS}) as url:
         # Stack name, Region, the six parameters (defaults), confirm changes (y), allow IAM role creation (y),
         # disable rollback (n), save the arguments (n), then "Deploy this changeset?" (y).
         answers = "\n" * 8 + "y\ny\nn\nn\ny\n"
@@ -203,6 +197,3 @@ def test_the_project_deploys_with_sam_deploy_guided_as_the_readme_shows(tmp_path
         cfn.delete_stack(StackName="domain-steward")
         cfn.get_waiter("stack_delete_complete").wait(StackName="domain-steward", WaiterConfig={"Delay": 1})
         assert _client(url, "lambda").list_functions()["Functions"] == []
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
