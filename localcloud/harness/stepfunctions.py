@@ -35,9 +35,38 @@ _EXECUTION_CLOCK = threading.local()
 
 
 def execution_clock() -> VirtualClock:
-    """The clock the current execution lives on (the active clock outside an execution's worker thread)."""
-    clock: VirtualClock | None = getattr(_EXECUTION_CLOCK, "clock", None)
+    """The clock the current execution lives on (the active clock outside an execution's threads)."""
+    clock = _own_execution_clock()
     return clock if clock is not None else get_clock()
+
+
+def _own_execution_clock() -> VirtualClock | None:
+    clock: VirtualClock | None = getattr(_EXECUTION_CLOCK, "clock", None)
+    if clock is None:
+        clock = getattr(threading.current_thread(), "_localcloud_execution_clock", None)
+    return clock
+
+
+def _install_thread_inheritance() -> None:
+    """A thread started by an execution's thread lives on the same clock.
+
+    moto runs an execution's states in threads of their own (the program's body, each Task state, Parallel
+    branches, Map iterations), started from the worker thread. Without this they fell back to the active clock,
+    so a leftover execution of a stopped cloud could still move the next cloud's clock (seen in CI: an hour's
+    Wait on the clock of a cloud that never started the execution).
+    """
+    original: Any = threading.Thread.__init__
+    if getattr(original, "_localcloud_inherits_clock", False):
+        return
+
+    def init(thread: threading.Thread, *args: Any, **kwargs: Any) -> None:
+        original(thread, *args, **kwargs)
+        clock = _own_execution_clock()
+        if clock is not None:
+            thread._localcloud_execution_clock = clock  # type: ignore[attr-defined]
+
+    init._localcloud_inherits_clock = True  # type: ignore[attr-defined]
+    threading.Thread.__init__ = init  # type: ignore[method-assign,assignment]
 
 
 class _VirtualTime:
@@ -183,6 +212,7 @@ def install() -> None:
     _install_execution_lifecycle()
     _install_generated_execution_names()
     _install_execution_clocks()
+    _install_thread_inheritance()
     WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
     Timestamp._get_wait_seconds = timestamp_wait_seconds  # type: ignore[method-assign]
     retrier_decl.time = _VirtualTime()  # type: ignore[attr-defined,assignment]

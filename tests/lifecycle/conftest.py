@@ -6,6 +6,7 @@ JupyterLab apps use in Studio (/jupyterlab/default/); every test leaves no kerne
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -64,9 +65,19 @@ class JupyterServer:
             except queue.Empty:
                 return False
 
+        def idle() -> bool:
+            if self.kernel(kernel_id)["execution_state"] == "idle":
+                return True
+            # The server learns the kernel's state from its iopub status messages. One it subscribed too late to
+            # see leaves it "starting" (seen in CI: 180 s): a request makes the kernel publish busy, then idle.
+            client.kernel_info()
+            with contextlib.suppress(queue.Empty):
+                client.get_shell_msg(timeout=1)
+            return False
+
         try:
             self.wait_for(answered, "the kernel to answer")
-            self.wait_for(lambda: self.kernel(kernel_id)["execution_state"] == "idle", "the kernel to be ready")
+            self.wait_for(idle, "the kernel to be ready")
             yield kernel_id, client
         finally:
             client.stop_channels()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from localcloud.clock import VirtualClock, use_clock
 from localcloud.harness import Stack, stepfunctions
 from localcloud.harness.stepfunctions import aws_service_error_prefix
 from localcloud.sagemaker import Latencies
@@ -206,3 +208,39 @@ def test_an_execution_left_waiting_when_its_cloud_stops_does_not_move_the_next_c
         started = second.clock.now()
         time.sleep(0.2)  # real time for a leftover worker thread to act, if one were still running
         assert second.clock.now() == started
+
+
+def test_threads_an_execution_starts_live_on_its_clock_not_on_the_active_one():
+    # moto runs an execution's states in threads started from its worker thread (the program's body, Task states,
+    # Parallel branches, Map iterations). They must keep the execution's clock: when they fell back to the active
+    # one, a leftover execution of a stopped cloud moved the next cloud's clock (the test above, seen once in CI).
+    stepfunctions.install()
+    own, active = VirtualClock(), VirtualClock()
+    previous = use_clock(active)
+    seen: dict[str, VirtualClock] = {}
+
+    def worker() -> None:
+        stepfunctions._EXECUTION_CLOCK.clock = own  # what the patched ExecutionWorker does for its thread
+        try:
+            body = threading.Thread(target=lambda: seen.update(body=stepfunctions.execution_clock()))
+            body.start()
+            body.join()
+            task = threading.Thread(target=lambda: seen.update(task=stepfunctions.execution_clock()))
+            task.start()
+            task.join()
+        finally:
+            stepfunctions._EXECUTION_CLOCK.clock = None
+
+    try:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        unrelated = threading.Thread(target=lambda: seen.update(unrelated=stepfunctions.execution_clock()))
+        unrelated.start()
+        unrelated.join()
+    finally:
+        use_clock(previous)
+
+    assert seen["body"] is own
+    assert seen["task"] is own
+    assert seen["unrelated"] is active
