@@ -92,8 +92,9 @@ def _error(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
 def test_a_redrive_without_destination_returns_a_dead_lettered_message_to_its_source_queue(
     cloud: LocalCloud, queues: Queues
 ):
-    # The README runbook: `aws sqs start-message-move-task --source-arn <dead-letter queue ARN>`. Without
-    # DestinationArn, messages are "redriven back to their respective original source queues" (API reference).
+    # `aws sqs start-message-move-task --source-arn <dead-letter queue ARN>`. Without DestinationArn, messages
+    # are "redriven back to their respective original source queues" (API reference). (The README's runbook names
+    # the destination: its dead-letter queue also holds records EventBridge could not deliver.)
     queues.dead_letter("poisoned")
     assert queues.bodies(queues.source_url) == []
     dead = queues.sqs.receive_message(QueueUrl=queues.dlq_url, VisibilityTimeout=0)["Messages"]
