@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,10 @@ from jupyter_client.blocking.client import BlockingKernelClient
 
 # Generous: a kernel starts in about a second, but CI machines are small and shared.
 STARTUP_TIMEOUT = 180.0  # generous: a kernel starts slowly on a loaded 2-core CI machine (60 s was seen to run out)
+# A kernel that has not answered in this time is replaced (see JupyterServer.started_kernel); a healthy one answers
+# in about a second, and in well under a minute on a loaded CI machine.
+KERNEL_TIMEOUT = 60.0
+KERNEL_ATTEMPTS = 3
 BASE_PATH = "/jupyterlab/default/"
 
 
@@ -49,38 +54,61 @@ class JupyterServer:
     def started_kernel(self) -> Iterator[tuple[str, BlockingKernelClient]]:
         """A kernel the server starts, and a second client of it (through the connection file the server wrote).
 
-        The server reports "starting" until the kernel answers a client's kernel_info request, so the client
-        asks until it answers. (Not ``wait_for_ready``: it gives up after one missed heartbeat, which a loaded
-        machine can miss.)
+        A kernel counts as started once a kernel_info request of the client gets its reply on the shell channel
+        and its status on iopub, and the server reports it idle. (Not ``wait_for_ready``: it gives up after one
+        missed heartbeat, which a loaded machine can miss.) On a busy CI machine a kernel once answered on the
+        shell channel but published nothing on iopub for a minute (likely a port race: jupyter_client picks a
+        kernel's ports by binding and releasing them, and another process can take one first). A kernel that
+        does not answer on both within KERNEL_TIMEOUT is shut down and another started.
         """
-        kernel_id = self.request("POST", "api/kernels", {"name": "python3"})["id"]
-        client = BlockingKernelClient(connection_file=str(self.runtime_dir / f"kernel-{kernel_id}.json"))
-        client.load_connection_file()
-        client.start_channels()
-
-        def answered() -> bool:
-            client.kernel_info()
+        for _attempt in range(KERNEL_ATTEMPTS):
+            kernel_id = self.request("POST", "api/kernels", {"name": "python3"})["id"]
+            client = BlockingKernelClient(connection_file=str(self.runtime_dir / f"kernel-{kernel_id}.json"))
+            client.load_connection_file()
+            client.start_channels()
             try:
-                return bool(client.get_shell_msg(timeout=1)["msg_type"] == "kernel_info_reply")
-            except queue.Empty:
-                return False
+                self.wait_for(partial(self._publishes, client), "the kernel to answer", timeout=KERNEL_TIMEOUT)
+                self.wait_for(partial(self._idle, kernel_id, client), "the kernel to be ready", timeout=KERNEL_TIMEOUT)
+            except TimeoutError:
+                client.stop_channels()
+                self.request("DELETE", f"api/kernels/{kernel_id}")
+                continue
+            try:
+                yield kernel_id, client
+            finally:
+                client.stop_channels()
+            return
+        raise TimeoutError(f"no kernel of {KERNEL_ATTEMPTS} answered within {KERNEL_TIMEOUT:.0f} s")
 
-        def idle() -> bool:
-            if self.kernel(kernel_id)["execution_state"] == "idle":
-                return True
-            # The server learns the kernel's state from its iopub status messages. One it subscribed too late to
-            # see leaves it "starting" (seen in CI: 180 s): a request makes the kernel publish busy, then idle.
-            client.kernel_info()
-            with contextlib.suppress(queue.Empty):
-                client.get_shell_msg(timeout=1)
-            return False
-
+    @staticmethod
+    def _publishes(client: BlockingKernelClient) -> bool:
+        msg_id = client.kernel_info()
         try:
-            self.wait_for(answered, "the kernel to answer")
-            self.wait_for(idle, "the kernel to be ready")
-            yield kernel_id, client
-        finally:
-            client.stop_channels()
+            if client.get_shell_msg(timeout=1)["msg_type"] != "kernel_info_reply":
+                return False
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                message = client.get_iopub_msg(timeout=1)
+                parent = message["parent_header"].get("msg_id")
+                if (
+                    parent == msg_id
+                    and message["msg_type"] == "status"
+                    and message["content"]["execution_state"] == "idle"
+                ):
+                    return True
+        except queue.Empty:
+            return False
+        return False
+
+    def _idle(self, kernel_id: str, client: BlockingKernelClient) -> bool:
+        if self.kernel(kernel_id)["execution_state"] == "idle":
+            return True
+        # The server learns the kernel's state from its iopub status messages; a request makes the kernel
+        # publish busy, then idle, again.
+        client.kernel_info()
+        with contextlib.suppress(queue.Empty):
+            client.get_shell_msg(timeout=1)
+        return False
 
     def kernel(self, kernel_id: str) -> dict[str, Any]:
         found: dict[str, Any] = self.request("GET", f"api/kernels/{kernel_id}")
