@@ -7,20 +7,17 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 # The in-process tests use the integration fixtures: a LocalCloud, the template deployed on it, a Studio builder.
 from localcloud.network import create_studio_vpc
 from tests.integration.conftest import cloud, stack, studio  # noqa: F401
-from tests.local_server import local_cloud_server
+from tests.local_server import local_cloud_server, server_client, server_control
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -54,21 +51,10 @@ class Server:
     url: str
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=REGION,
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        )
+        return server_client(self.url, service, region=REGION)
 
     def control(self, method: str, route: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}/_localcloud/{route}", data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+        return server_control(self.url, method, route, body, timeout=10)
 
     def domain(self, name: str, *, cidr_prefix: str = "10.0") -> str:
         """An IAM domain on the server, InService (the server's clock advanced an hour)."""

@@ -21,20 +21,17 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
-from botocore.config import Config
 
 from localcloud.network import create_studio_vpc
 from tests.docs.readme_commands import PROGRAMS, covered, fenced_blocks, shown_commands
-from tests.local_server import local_cloud_server
+from tests.local_server import local_cloud_server, server_client, server_control
 
 pytestmark = pytest.mark.slow
 
@@ -123,21 +120,10 @@ class Scenario:
         return step
 
     def client(self, service: str, region: str = REGION) -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=region,
-            endpoint_url=self.server_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"mode": "standard", "total_max_attempts": 3}),
-        )
+        return server_client(self.server_url, service, region=region, attempts=3)
 
     def control(self, method: str, route: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.server_url}/_localcloud/{route}", data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+        return server_control(self.server_url, method, route, body)
 
     def ran(self) -> list[list[str]]:
         lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []

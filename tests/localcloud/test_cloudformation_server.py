@@ -20,12 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from localcloud.server import LocalCloudServer
-from tests.local_server import local_cloud_server
+from tests.local_server import local_cloud_server, server_client
 from tests.localcloud.cloudformation_packaging import FIXTURE, body, package
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +38,7 @@ def server() -> Iterator[LocalCloudServer]:
 
 
 def _client(url: str, service: str, region: str = "us-east-1") -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        region_name=region,
-        endpoint_url=url,
-        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
-        **{k.lower(): v for k, v in CREDENTIALS.items()},
-    )
+    return server_client(url, service, region=region)
 
 
 def _calls(url: str, service: str, operation: str) -> list[dict[str, Any]]:
